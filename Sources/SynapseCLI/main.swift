@@ -1,0 +1,2 @@
+import Synapse
+Tutorial.runExample()
