@@ -26,9 +26,12 @@ extension Tensor {
         return result
     }
 
-    /// Normalises and de-duplicates axes.
+    /// Normalises, sorts and de-duplicates axes.
     private func normalizedAxes(_ axes: [Int]) -> [Int] {
-        Array(Set(axes.map { normalizedAxis($0) })).sorted()
+        if axes.count == 1 { return [normalizedAxis(axes[0])] }
+        var result: [Int] = []
+        for axis in axes.map({ normalizedAxis($0) }).sorted() where result.last != axis { result.append(axis) }
+        return result
     }
 
     // MARK: Sum

@@ -76,7 +76,7 @@ enum Elementwise {
                                                layout: BroadcastLayout,
                                                _ vector: (Vector<T>, Vector<T>) -> Vector<T>, _ scalar: (T, T) -> T) {
         let width = Vector<T>.scalarCount
-        let rank = layout.dimensions.count
+        let rank = layout.rank
         let inner = layout.dimensions[rank - 1]
         let sx = layout.xStrides[rank - 1], sy = layout.yStrides[rank - 1]
         let outerCount = inner == 0 ? 0 : layout.count / inner
@@ -116,7 +116,7 @@ enum Elementwise {
 
         if rank == 1 { innerLoop(x, y, z); return }
         // Odometer over the outer dimensions.
-        var index = [Int](repeating: 0, count: rank - 1)
+        var index = SIMD8<Int>(repeating: 0)
         var ox = 0, oy = 0
         for row in 0..<outerCount {
             innerLoop(x + ox, y + oy, z + row * inner)

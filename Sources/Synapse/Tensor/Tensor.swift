@@ -1,3 +1,5 @@
+import Foundation
+
 /// An n-dimensional array of `Float` or `Double` in row-major (C) order that can record how it was
 /// computed, so that ``backward(gradient:)`` can differentiate through it.
 ///
@@ -28,11 +30,11 @@ public final class Tensor<Scalar: TensorScalar> {
 
     /// Whether operations on this tensor record their gradient. Set it on the leaves you want
     /// gradients for (parameters); results of recorded operations have it set automatically.
-    public var requiresGrad: Bool
+    @exclusivity(unchecked) public var requiresGrad: Bool
     /// The gradient accumulated by ``backward(gradient:)`` (leaves only), or nil before any backward pass.
-    public var grad: Tensor?
+    @exclusivity(unchecked) public var grad: Tensor?
     /// How this tensor was computed, when recorded (nil for leaves and in inference).
-    var gradientFunction: GradientFunction<Scalar>?
+    @exclusivity(unchecked) var gradientFunction: GradientFunction<Scalar>?
 
     /// Creates a tensor with freshly allocated, **uninitialised** storage; callers must write every element.
     @usableFromInline init(uninitializedShape shape: [Int]) {
@@ -40,7 +42,12 @@ public final class Tensor<Scalar: TensorScalar> {
         let count = shape.reduce(1, *)
         self.shape = shape
         self.count = count
-        self.data = UnsafeMutablePointer<Scalar>.allocate(capacity: Swift.max(count, 1))
+        // malloc directly: `UnsafeMutablePointer.allocate` goes through posix_memalign, which costs
+        // more than the work of a small operation. malloc's 16-byte alignment suits the SIMD loops.
+        guard let raw = malloc(Swift.max(count, 1) * MemoryLayout<Scalar>.stride) else {
+            fatalError("out of memory allocating a tensor of shape \(shape)")
+        }
+        self.data = raw.bindMemory(to: Scalar.self, capacity: Swift.max(count, 1))
         self.owner = nil
         self.requiresGrad = false
     }
@@ -57,8 +64,8 @@ public final class Tensor<Scalar: TensorScalar> {
     }
 
     deinit {
-        if owner == nil { data.deallocate() }
-        GradientFunction.release(&gradientFunction)
+        if owner == nil { free(data) }
+        if gradientFunction != nil { GradientFunction.release(&gradientFunction) }
     }
 
     /// The number of dimensions.

@@ -87,23 +87,11 @@ struct TutorialTests {
     func autodiffEqualsTutorial() throws {
         let reference = try referenceOutput().losses
         let X = Tensor<Double>(Tutorial.xorInputs), y = Tensor<Double>(Tutorial.xorTargets)
-        let initial = Tutorial.initializeNetwork(inputSize: 2, hiddenSize: 2, outputSize: 1)
-        let parameters = [initial.W1, initial.b1, initial.W2, initial.b2]
-        for p in parameters { p.requiresGrad = true }
-        let (W1, b1, W2, b2) = (parameters[0], parameters[1], parameters[2], parameters[3])
-        var losses: [Double] = []
-        for epoch in 0..<10_000 {
-            // Forward, written once; the tutorial's steps descend ½·Σ(y − ŷ)² and print the MSE.
-            let prediction = sigmoid(matmul(sigmoid(matmul(X, W1) + b1), W2) + b2)
-            let error = y - prediction
-            let objective = 0.5 * error.squared().sum()
-            if epoch % 100 == 0 { losses.append(withoutGradients { error.squared().mean().scalar }) }
-            for p in parameters { p.zeroGrad() }
-            objective.backward()
-            withoutGradients {
-                for p in parameters { p -= 0.1 * p.grad! }
-            }
-        }
+        let network = AutodiffNetwork(inputSize: 2, hiddenSize: 2, outputSize: 1)
+        let tutorial = Tutorial.initializeNetwork(inputSize: 2, hiddenSize: 2, outputSize: 1)
+        #expect(network.W1.scalars == tutorial.W1.scalars && network.W2.scalars == tutorial.W2.scalars)
+        let all = network.train(X, y, epochs: 10_000, learningRate: 0.1)
+        let losses = stride(from: 0, to: all.count, by: 100).map { all[$0] }
         try #require(losses.count == reference.count)
         for (epoch, (ours, numpy)) in zip(losses, reference).enumerated() {
             #expect(relativeError(ours, numpy) < 1e-9, "epoch \(epoch * 100): \(ours) vs \(numpy)")
