@@ -1,0 +1,210 @@
+import Foundation
+
+/// The single matrix-product entry point of the library:
+/// `C = alpha · op(A) · op(B) + beta · C` on row-major matrices, where `op(X)` is `X` or `Xᵀ`
+/// (BLAS's `gemm`). Every product in Synapse — matmul and its gradients, layers — calls it.
+///
+/// The kernel is the Goto/BLIS design in pure Swift:
+///
+/// ```text
+/// for each KC-deep slice p of the inner dimension:          (C accumulates slice after slice)
+///     pack B[p, :] into NR-wide column strips                 (contiguous, transposes absorbed)
+///     for each MC-tall block of rows of C (in parallel):
+///         pack A[rows, p] into MR-tall row strips
+///         for each NR strip × MR strip: micro-kernel           (MR × NR accumulators in registers)
+/// ```
+///
+/// The micro-kernel keeps a 6 × 8 tile of C in SIMD8 registers and, for each step of the inner
+/// dimension, multiplies one broadcast element of A by one 8-wide row of B. Packing makes both
+/// streams contiguous, whatever the transposes. Tiny products (the tutorial's 4 × 2 · 2 × 2) skip
+/// packing and threads entirely. Every element of C is summed over the inner dimension in order,
+/// independent of the thread count, so results are deterministic.
+///
+/// Built without target flags, Swift turns `SIMD16<Float>` arithmetic into SSE multiplies and adds
+/// (FMA would need `-march` flags; see README, Design).
+public enum GEMM {
+    /// Rows of C per micro-tile.
+    static let mr = 6
+    /// Columns of C per micro-tile (one SIMD16 vector).
+    static let nr = 8
+    /// Depth of a packed slice of the inner dimension (A and B strips stay in L1/L2).
+    static let kc = 256
+    /// Rows of C per parallel block.
+    static let mc = 72
+    /// Below this many multiply-adds, a direct loop beats packing.
+    static let directThreshold = 16 * 16 * 16
+
+    /// `C = alpha · op(A) · op(B) + beta · C` for `Float`. `lda`, `ldb`, `ldc` are the row strides of
+    /// the stored matrices; with `beta == 0`, C is not read (it may hold garbage).
+    public static func multiply(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                                alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                                b: UnsafePointer<Float>, ldb: Int,
+                                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        run(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+            b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// `C = alpha · op(A) · op(B) + beta · C` for `Double` (same contract as the `Float` version).
+    public static func multiply(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                                alpha: Double, a: UnsafePointer<Double>, lda: Int,
+                                b: UnsafePointer<Double>, ldb: Int,
+                                beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        run(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+            b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// The algorithm, written once and specialised for `Float` and `Double` by the two entry points.
+    @inline(__always)
+    static func run<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                                     alpha: T, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+                                     beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
+        guard m > 0 && n > 0 else { return }
+        if k == 0 || alpha == 0 {
+            scale(c, rows: m, columns: n, ldc: ldc, by: beta)
+            return
+        }
+        // Element accessors for op(A)[i, p] and op(B)[p, j].
+        let aRow = transposeA ? 1 : lda, aColumn = transposeA ? lda : 1
+        let bRow = transposeB ? 1 : ldb, bColumn = transposeB ? ldb : 1
+        if m * n * k <= directThreshold || m < mr {
+            direct(m: m, n: n, k: k, alpha: alpha, a: a, aRow: aRow, aColumn: aColumn, b: b, bRow: bRow, bColumn: bColumn,
+                   beta: beta, c: c, ldc: ldc)
+            return
+        }
+
+        let strips = (n + nr - 1) / nr
+        let packedB = UnsafeMutablePointer<T>.allocate(capacity: strips * nr * Swift.min(k, kc))
+        defer { packedB.deallocate() }
+        let rowBlocks = (m + mc - 1) / mc
+        // When C has few row blocks, also split its columns so both cores get work.
+        let columnGroups = Swift.min(strips, Swift.max(1, (Parallel.threadCount + rowBlocks - 1) / rowBlocks))
+        let stripsPerGroup = (strips + columnGroups - 1) / columnGroups
+
+        var p0 = 0
+        while p0 < k {
+            let depth = Swift.min(kc, k - p0)
+            packB(b + p0 * bRow, bRow: bRow, bColumn: bColumn, depth: depth, n: n, into: packedB)
+            let firstSlice = p0 == 0
+            let aSlice = a + p0 * aColumn
+            Parallel.forEach(tasks: rowBlocks * columnGroups) { task in
+                let block = task / columnGroups, group = task % columnGroups
+                let i0 = block * mc, rows = Swift.min(mc, m - i0)
+                let s0 = group * stripsPerGroup, s1 = Swift.min(strips, s0 + stripsPerGroup)
+                guard s0 < s1 else { return }
+                let rowStrips = (rows + mr - 1) / mr
+                let packedA = UnsafeMutablePointer<T>.allocate(capacity: rowStrips * mr * depth)
+                defer { packedA.deallocate() }
+                packA(aSlice + i0 * aRow, aRow: aRow, aColumn: aColumn, rows: rows, depth: depth, into: packedA)
+                for s in s0..<s1 {
+                    let j0 = s * nr, columns = Swift.min(nr, n - j0)
+                    for r in 0..<rowStrips {
+                        let ir = r * mr, tileRows = Swift.min(mr, rows - ir)
+                        microKernel(depth: depth, a: packedA + r * mr * depth, b: packedB + s * nr * depth,
+                                    c: c + (i0 + ir) * ldc + j0, ldc: ldc, rows: tileRows, columns: columns,
+                                    alpha: alpha, beta: firstSlice ? beta : 1)
+                    }
+                }
+            }
+            p0 += depth
+        }
+    }
+
+    /// `C = beta · C` (C cleared when beta is 0, even if it held NaN).
+    @inline(__always)
+    static func scale<T: TensorScalar>(_ c: UnsafeMutablePointer<T>, rows: Int, columns: Int, ldc: Int, by beta: T) {
+        for i in 0..<rows {
+            let row = c + i * ldc
+            if beta == 0 { row.update(repeating: 0, count: columns) } else { for j in 0..<columns { row[j] *= beta } }
+        }
+    }
+
+    /// Small products: no packing, no threads. Each C element is a left-to-right sum over p.
+    @inline(__always)
+    static func direct<T: TensorScalar>(m: Int, n: Int, k: Int, alpha: T, a: UnsafePointer<T>, aRow: Int, aColumn: Int,
+                                        b: UnsafePointer<T>, bRow: Int, bColumn: Int,
+                                        beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: T = 0
+                for p in 0..<k { sum += a[i * aRow + p * aColumn] * b[p * bRow + j * bColumn] }
+                let target = c + i * ldc + j
+                target.pointee = beta == 0 ? alpha * sum : alpha * sum + beta * target.pointee
+            }
+        }
+    }
+
+    /// Packs `depth × n` of op(B) into strips of `nr` columns: strip s holds, for p in 0..<depth,
+    /// the `nr` values op(B)[p, s·nr ..< s·nr + nr] contiguously (zero-padded past n).
+    @inline(__always)
+    static func packB<T: TensorScalar>(_ b: UnsafePointer<T>, bRow: Int, bColumn: Int, depth: Int, n: Int,
+                                       into packed: UnsafeMutablePointer<T>) {
+        let strips = (n + nr - 1) / nr
+        for s in 0..<strips {
+            let j0 = s * nr, width = Swift.min(nr, n - j0)
+            let strip = packed + s * nr * depth
+            if bColumn == 1 && width == nr {
+                for p in 0..<depth { (strip + p * nr).update(from: b + p * bRow + j0, count: nr) }
+            } else {
+                for p in 0..<depth {
+                    let dst = strip + p * nr
+                    for j in 0..<width { dst[j] = b[p * bRow + (j0 + j) * bColumn] }
+                    for j in width..<nr { dst[j] = 0 }
+                }
+            }
+        }
+    }
+
+    /// Packs `rows × depth` of op(A) into strips of `mr` rows: strip r holds, for p in 0..<depth,
+    /// the `mr` values op(A)[r·mr ..< r·mr + mr, p] contiguously (zero-padded past the last row).
+    @inline(__always)
+    static func packA<T: TensorScalar>(_ a: UnsafePointer<T>, aRow: Int, aColumn: Int, rows: Int, depth: Int,
+                                       into packed: UnsafeMutablePointer<T>) {
+        let strips = (rows + mr - 1) / mr
+        for r in 0..<strips {
+            let i0 = r * mr, height = Swift.min(mr, rows - i0)
+            let strip = packed + r * mr * depth
+            for p in 0..<depth {
+                let dst = strip + p * mr
+                for i in 0..<height { dst[i] = a[(i0 + i) * aRow + p * aColumn] }
+                for i in height..<mr { dst[i] = 0 }
+            }
+        }
+    }
+
+    /// The register tile: `C[0..<rows, 0..<columns] = alpha · Σₚ a[p] ⊗ b[p] + beta · C`, where each
+    /// step adds the outer product of 6 packed A values and 8 packed B values to 6 SIMD8 accumulators
+    /// (12 SSE registers for Float without target flags: the largest tile that does not spill).
+    @inline(__always)
+    static func microKernel<T: TensorScalar>(depth: Int, a: UnsafePointer<T>, b: UnsafePointer<T>,
+                                             c: UnsafeMutablePointer<T>, ldc: Int, rows: Int, columns: Int,
+                                             alpha: T, beta: T) {
+        typealias V = SIMD8<T>
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var pa = a, pb = b
+        for _ in 0..<depth {
+            let bv = UnsafeRawPointer(pb).loadUnaligned(as: V.self)
+            c0 = c0 + V(repeating: pa[0]) * bv
+            c1 = c1 + V(repeating: pa[1]) * bv
+            c2 = c2 + V(repeating: pa[2]) * bv
+            c3 = c3 + V(repeating: pa[3]) * bv
+            c4 = c4 + V(repeating: pa[4]) * bv
+            c5 = c5 + V(repeating: pa[5]) * bv
+            pa += mr
+            pb += nr
+        }
+        // Write back one accumulator row: whole vectors for full tiles, element by element at edges.
+        @inline(__always) func store(_ accumulator: V, row i: Int) {
+            guard i < rows else { return }
+            let row = c + i * ldc
+            if columns == nr {
+                let target = UnsafeMutableRawPointer(row)
+                var value = accumulator * alpha
+                if beta != 0 { value = value + target.loadUnaligned(as: V.self) * beta }
+                target.storeBytes(of: value, as: V.self)
+            } else {
+                for j in 0..<columns { row[j] = beta == 0 ? alpha * accumulator[j] : alpha * accumulator[j] + beta * row[j] }
+            }
+        }
+        store(c0, row: 0); store(c1, row: 1); store(c2, row: 2); store(c3, row: 3); store(c4, row: 4); store(c5, row: 5)
+    }
+}

@@ -1,0 +1,48 @@
+import Dispatch
+import Foundation
+
+/// Splitting work over the machine's cores with Dispatch.
+///
+/// Work is divided into tasks whose results never depend on how many threads run them (each task
+/// writes its own part of the output, and every sum keeps its own fixed order), so training gives
+/// bit-identical results on 1 thread and on many.
+public enum Parallel {
+    /// The number of threads to use: `SYNAPSE_NUM_THREADS` if set (≥ 1), else the active processors.
+    public static let defaultThreadCount: Int = {
+        if let text = ProcessInfo.processInfo.environment["SYNAPSE_NUM_THREADS"], let n = Int(text), n >= 1 { return n }
+        return Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// An override of ``defaultThreadCount`` for tests and benchmarks (nil: use the default).
+    nonisolated(unsafe) public static var threadCountOverride: Int? = nil
+
+    /// The number of threads currently used.
+    public static var threadCount: Int { threadCountOverride ?? defaultThreadCount }
+
+    /// Runs `body(task)` for every task in `0..<tasks`, on up to ``threadCount`` threads; inline
+    /// when there is one task or one thread.
+    public static func forEach(tasks: Int, _ body: (Int) -> Void) {
+        if tasks <= 1 || threadCount == 1 {
+            for task in 0..<tasks { body(task) }
+            return
+        }
+        let workers = Swift.min(tasks, threadCount)
+        // The tasks write disjoint memory by contract, so sharing `body` across threads is safe.
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var task = worker
+                while task < tasks {
+                    shared.value(task)
+                    task += workers
+                }
+            }
+        }
+    }
+}
+
+/// A value handed to other threads under a guarantee the compiler cannot check (disjoint writes).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,91 @@
+import Testing
+@testable import Synapse
+
+/// op(A)·op(B) computed naively in Double, as the reference.
+private func reference(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, a: [Double], lda: Int, b: [Double], ldb: Int) -> [Double] {
+    var c = [Double](repeating: 0, count: m * n)
+    for i in 0..<m { for j in 0..<n { for p in 0..<k {
+        c[i * n + j] += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j])
+    } } }
+    return c
+}
+
+/// Runs GEMM for one configuration and returns the max absolute error against the reference.
+private func gemmError<T: TensorScalar>(_ type: T.Type, ta: Bool, tb: Bool, m: Int, n: Int, k: Int,
+                                        alpha: Double = 1, beta: Double = 0, padding: Int = 0, seed: UInt32 = 1) -> Double {
+    var g = RandomGenerator(seed: seed)
+    let lda = (ta ? m : k) + padding, ldb = (tb ? k : n) + padding, ldc = n + padding
+    let a = (0..<((ta ? k : m) * lda)).map { _ in g.uniform(low: -1, high: 1) }
+    let b = (0..<((tb ? n : k) * ldb)).map { _ in g.uniform(low: -1, high: 1) }
+    let c0 = (0..<(m * ldc)).map { _ in g.uniform(low: -1, high: 1) }
+    var c = c0.map { beta == 0 ? T.nan : T($0) }
+    let ta32 = a.map { T($0) }, tb32 = b.map { T($0) }
+    c.withUnsafeMutableBufferPointer { pc in
+        T.gemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: T(alpha), a: ta32, lda: lda, b: tb32, ldb: ldb,
+               beta: T(beta), c: pc.baseAddress!, ldc: ldc)
+    }
+    let expected = reference(ta, tb, m: m, n: n, k: k, a: ta32.map(Double.init), lda: lda, b: tb32.map(Double.init), ldb: ldb)
+    var worst = 0.0
+    for i in 0..<m { for j in 0..<n {
+        let want = alpha * expected[i * n + j] + (beta == 0 ? 0 : beta * Double(T(c0[i * ldc + j])))
+        worst = max(worst, abs(Double(c[i * ldc + j]) - want))
+    } }
+    return worst
+}
+
+@Suite("GEMM")
+struct GEMMTests {
+    static let transposes = [(false, false), (true, false), (false, true), (true, true)]
+
+    @Test("all transposes, edge sizes, both scalar types", arguments: transposes)
+    func shapes(transposes: (Bool, Bool)) {
+        let (ta, tb) = transposes
+        for (m, n, k) in [(1, 1, 1), (4, 2, 2), (3, 7, 5), (7, 17, 33), (13, 9, 300), (65, 33, 17), (129, 31, 257), (6, 8, 1), (100, 1, 40)] {
+            let tolerance = Double(k) * 2e-6
+            #expect(gemmError(Float.self, ta: ta, tb: tb, m: m, n: n, k: k) < tolerance, "Float \(m)×\(n)×\(k)")
+            #expect(gemmError(Double.self, ta: ta, tb: tb, m: m, n: n, k: k) < 1e-12, "Double \(m)×\(n)×\(k)")
+        }
+    }
+
+    @Test("alpha, beta and leading dimensions larger than the matrices", arguments: transposes)
+    func scaling(transposes: (Bool, Bool)) {
+        let (ta, tb) = transposes
+        #expect(gemmError(Double.self, ta: ta, tb: tb, m: 70, n: 45, k: 260, alpha: 0.5, beta: 1, padding: 3) < 1e-12)
+        #expect(gemmError(Double.self, ta: ta, tb: tb, m: 5, n: 3, k: 4, alpha: -2, beta: 0.25, padding: 2) < 1e-12)
+        #expect(gemmError(Float.self, ta: ta, tb: tb, m: 80, n: 70, k: 90, alpha: 1, beta: 0, padding: 5) < 1e-3)
+    }
+
+    @Test("beta = 0 ignores NaN in C; k = 0 scales C")
+    func specialCases() {
+        var c: [Float] = [.nan, .nan, 1, 2]
+        let a: [Float] = [1, 2], b: [Float] = [3, 4]
+        c.withUnsafeMutableBufferPointer { pc in
+            Float.gemm(transposeA: false, transposeB: false, m: 2, n: 1, k: 1, alpha: 1, a: a, lda: 1, b: b, ldb: 1,
+                       beta: 0, c: pc.baseAddress!, ldc: 1)
+        }
+        #expect(c[0] == 3 && c[1] == 6)
+        var d: [Double] = [1, 2]
+        d.withUnsafeMutableBufferPointer { pd in
+            Double.gemm(transposeA: false, transposeB: false, m: 1, n: 2, k: 0, alpha: 1, a: [], lda: 1, b: [], ldb: 2,
+                        beta: 3, c: pd.baseAddress!, ldc: 2)
+        }
+        #expect(d == [3, 6])
+    }
+
+    @Test("the MNIST MLP shapes, and identical bits on 1 and 2 threads")
+    func determinism() {
+        var g = RandomGenerator(seed: 9)
+        let a = Tensor<Float>(randomNormal: [128, 784], generator: &g), w = Tensor<Float>(randomNormal: [128, 784], generator: &g)
+        func products() -> [[Float]] {
+            [matmul(a, w, transposeB: true).scalars, matmul(a, a, transposeA: true).scalars, matmul(matmul(a, w, transposeB: true), w).scalars]
+        }
+        Parallel.threadCountOverride = 1
+        let one = products()
+        Parallel.threadCountOverride = 2
+        let two = products()
+        Parallel.threadCountOverride = nil
+        #expect(one == two)
+        #expect(gemmError(Float.self, ta: false, tb: true, m: 128, n: 128, k: 784) < 784 * 2e-6)
+        #expect(gemmError(Float.self, ta: true, tb: false, m: 784, n: 128, k: 128) < 128 * 2e-6)
+    }
+}
