@@ -119,3 +119,19 @@ extension Tensor {
         return out
     }
 }
+
+extension Tensor {
+    /// The rows of several tensors stacked along the first axis (`np.concatenate(parts)`), not recorded.
+    public static func concatenatingRows(_ parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty, "nothing to concatenate")
+        let rowShape = Array(parts[0].shape.dropFirst())
+        precondition(parts.allSatisfy { Array($0.shape.dropFirst()) == rowShape }, "rows of different shapes cannot be concatenated")
+        let result = Tensor(uninitializedShape: [parts.reduce(0) { $0 + $1.shape[0] }] + rowShape)
+        var offset = 0
+        for part in parts {
+            (result.data + offset).initialize(from: part.data, count: part.count)
+            offset += part.count
+        }
+        return result
+    }
+}

@@ -52,6 +52,15 @@ enum Elementwise {
             vectorMap(x, y, count: count, {
                 Vector<T>(repeating: 0).replacing(with: 1, where: $0 .> 0).replacing(with: -1, where: $0 .< 0)
             }, { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) })
+        case .relu:
+            vectorMap(x, y, count: count, { $0.replacing(with: 0, where: $0 .< 0) }, { $0 > 0 ? $0 : 0 })
+        case .leakyReLU(let s):
+            vectorMap(x, y, count: count, { $0.replacing(with: $0 * s, where: $0 .< 0) }, { $0 > 0 ? $0 : s * $0 })
+        case .leakyReLUSlope(let s):
+            vectorMap(x, y, count: count, { Vector<T>(repeating: 1).replacing(with: s, where: $0 .<= 0) }, { $0 > 0 ? 1 : s })
+        case .elu(let alpha): scalarMap(x, y, count: count) { $0 > 0 ? $0 : alpha * T.exponentialMinusOne($0) }
+        case .softplus: scalarMap(x, y, count: count) { Swift.max($0, 0) + T.logarithmOnePlus(T.exponential(-Swift.abs($0))) }
+        case .erf: scalarMap(x, y, count: count) { T.errorFunction($0) }
         case .exp: scalarMap(x, y, count: count) { T.exponential($0) }
         case .log: scalarMap(x, y, count: count) { T.logarithm($0) }
         case .tanh: scalarMap(x, y, count: count) { T.hyperbolicTangent($0) }

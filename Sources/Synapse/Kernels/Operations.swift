@@ -39,6 +39,18 @@ public enum UnaryOperation<Scalar: Sendable>: Sendable {
     case lessThan(Scalar)
     /// sign(x): −1, 0 or 1.
     case sign
+    /// max(x, 0)
+    case relu
+    /// x for x > 0, s·x otherwise
+    case leakyReLU(Scalar)
+    /// The leaky ReLU's slope: 1 for x > 0, s otherwise
+    case leakyReLUSlope(Scalar)
+    /// x for x > 0, α(eˣ − 1) otherwise
+    case elu(Scalar)
+    /// ln(1 + eˣ), as max(x, 0) + ln(1 + e^{−|x|}) so it never overflows
+    case softplus
+    /// The error function erf(x)
+    case erf
 }
 
 /// The elementwise operations of two (broadcast) inputs that the kernels implement.

@@ -24,11 +24,28 @@ where Self.RawSignificand: FixedWidthInteger {
     static func reduce(_ op: ReductionOperation, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
                        outer: Int, axis: Int, inner: Int)
 
+    /// Softmax (or log-softmax) of each row of a `[rows, columns]` buffer (see `Kernels/Softmax.swift`).
+    static func softmaxRows(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, rows: Int, columns: Int, logarithmic: Bool)
+
+    /// Column sums (or squared deviations from `mean`), minima and maxima of a `[rows, columns]`
+    /// buffer, accumulated in Double (see `Kernels/ColumnKernels.swift`).
+    static func columnStatistics(_ x: UnsafePointer<Self>, rows: Int, columns: Int, mean: UnsafePointer<Double>?,
+                                 sums: UnsafeMutablePointer<Double>, low: UnsafeMutablePointer<Double>, high: UnsafeMutablePointer<Double>)
+
+    /// `y[i, j] = (x[i, j] − shift[j]) · factor[j]` over a `[rows, columns]` buffer.
+    static func affineColumns(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, rows: Int, columns: Int,
+                              shift: UnsafePointer<Self>, factor: UnsafePointer<Self>)
+
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major; the library's single matrix-product entry point.
     static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                      alpha: Self, a: UnsafePointer<Self>, lda: Int,
                      b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+
+    /// One optimizer update of one parameter in a single pass (see `Kernels/OptimizerKernels.swift`).
+    static func optimizerStep(_ rule: UpdateRule<Self>, parameter: UnsafeMutablePointer<Self>, gradient: UnsafePointer<Self>,
+                              first: UnsafeMutablePointer<Self>?, second: UnsafeMutablePointer<Self>?,
+                              third: UnsafeMutablePointer<Self>?, count: Int)
 
     /// Fills `buffer` with NumPy-compatible normal draws (`mean + standardDeviation · randn()`).
     static func fillNormal(_ buffer: UnsafeMutableBufferPointer<Self>, mean: Double, standardDeviation: Double,
@@ -46,6 +63,12 @@ where Self.RawSignificand: FixedWidthInteger {
     static func hyperbolicTangent(_ x: Self) -> Self
     /// x^y for scalars.
     static func power(_ x: Self, _ y: Self) -> Self
+    /// eˣ − 1, accurate near 0.
+    static func exponentialMinusOne(_ x: Self) -> Self
+    /// ln(1 + x), accurate near 0.
+    static func logarithmOnePlus(_ x: Self) -> Self
+    /// The error function erf(x).
+    static func errorFunction(_ x: Self) -> Self
 }
 
 extension Float: TensorScalar {
@@ -67,6 +90,30 @@ extension Float: TensorScalar {
     public static func reduce(_ op: ReductionOperation, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                               outer: Int, axis: Int, inner: Int) {
         Reduction.reduce(op, x, y, outer: outer, axis: axis, inner: inner)
+    }
+
+    /// Concrete `Float` loop; see ``TensorScalar/optimizerStep(_:parameter:gradient:first:second:third:count:)``.
+    public static func optimizerStep(_ rule: UpdateRule<Float>, parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+                                     first: UnsafeMutablePointer<Float>?, second: UnsafeMutablePointer<Float>?,
+                                     third: UnsafeMutablePointer<Float>?, count: Int) {
+        OptimizerKernels.step(rule, parameter: parameter, gradient: gradient, first: first, second: second, third: third, count: count)
+    }
+
+    /// Concrete `Float` loop; see ``TensorScalar/columnStatistics(_:rows:columns:mean:sums:low:high:)``.
+    public static func columnStatistics(_ x: UnsafePointer<Float>, rows: Int, columns: Int, mean: UnsafePointer<Double>?,
+                                        sums: UnsafeMutablePointer<Double>, low: UnsafeMutablePointer<Double>, high: UnsafeMutablePointer<Double>) {
+        ColumnKernels.statistics(x, rows: rows, columns: columns, mean: mean, sums: sums, low: low, high: high)
+    }
+
+    /// Concrete `Float` loop; see ``TensorScalar/affineColumns(_:_:rows:columns:shift:factor:)``.
+    public static func affineColumns(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+                                     shift: UnsafePointer<Float>, factor: UnsafePointer<Float>) {
+        ColumnKernels.affine(x, y, rows: rows, columns: columns, shift: shift, factor: factor)
+    }
+
+    /// Concrete `Float` loop; see ``TensorScalar/softmaxRows(_:_:rows:columns:logarithmic:)``.
+    public static func softmaxRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, columns: Int, logarithmic: Bool) {
+        Softmax.rows(x, y, rows: rows, columns: columns, logarithmic: logarithmic)
     }
 
     /// Forwards to ``GEMM/multiply(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)-(_,_,_,_,_,Float,_,_,_,_,Float,_,_)``.
@@ -98,6 +145,12 @@ extension Float: TensorScalar {
     @inlinable public static func hyperbolicTangent(_ x: Float) -> Float { Foundation.tanhf(x) }
     /// `powf`.
     @inlinable public static func power(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
+    /// `expm1f`.
+    @inlinable public static func exponentialMinusOne(_ x: Float) -> Float { Foundation.expm1f(x) }
+    /// `log1pf`.
+    @inlinable public static func logarithmOnePlus(_ x: Float) -> Float { Foundation.log1pf(x) }
+    /// `erff`.
+    @inlinable public static func errorFunction(_ x: Float) -> Float { Foundation.erff(x) }
 }
 
 extension Double: TensorScalar {
@@ -119,6 +172,30 @@ extension Double: TensorScalar {
     public static func reduce(_ op: ReductionOperation, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
                               outer: Int, axis: Int, inner: Int) {
         Reduction.reduce(op, x, y, outer: outer, axis: axis, inner: inner)
+    }
+
+    /// Concrete `Double` loop; see ``TensorScalar/optimizerStep(_:parameter:gradient:first:second:third:count:)``.
+    public static func optimizerStep(_ rule: UpdateRule<Double>, parameter: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>,
+                                     first: UnsafeMutablePointer<Double>?, second: UnsafeMutablePointer<Double>?,
+                                     third: UnsafeMutablePointer<Double>?, count: Int) {
+        OptimizerKernels.step(rule, parameter: parameter, gradient: gradient, first: first, second: second, third: third, count: count)
+    }
+
+    /// Concrete `Double` loop; see ``TensorScalar/columnStatistics(_:rows:columns:mean:sums:low:high:)``.
+    public static func columnStatistics(_ x: UnsafePointer<Double>, rows: Int, columns: Int, mean: UnsafePointer<Double>?,
+                                        sums: UnsafeMutablePointer<Double>, low: UnsafeMutablePointer<Double>, high: UnsafeMutablePointer<Double>) {
+        ColumnKernels.statistics(x, rows: rows, columns: columns, mean: mean, sums: sums, low: low, high: high)
+    }
+
+    /// Concrete `Double` loop; see ``TensorScalar/affineColumns(_:_:rows:columns:shift:factor:)``.
+    public static func affineColumns(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, rows: Int, columns: Int,
+                                     shift: UnsafePointer<Double>, factor: UnsafePointer<Double>) {
+        ColumnKernels.affine(x, y, rows: rows, columns: columns, shift: shift, factor: factor)
+    }
+
+    /// Concrete `Double` loop; see ``TensorScalar/softmaxRows(_:_:rows:columns:logarithmic:)``.
+    public static func softmaxRows(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, rows: Int, columns: Int, logarithmic: Bool) {
+        Softmax.rows(x, y, rows: rows, columns: columns, logarithmic: logarithmic)
     }
 
     /// Forwards to the `Double` GEMM.
@@ -150,4 +227,10 @@ extension Double: TensorScalar {
     @inlinable public static func hyperbolicTangent(_ x: Double) -> Double { Foundation.tanh(x) }
     /// `pow`.
     @inlinable public static func power(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+    /// `expm1`.
+    @inlinable public static func exponentialMinusOne(_ x: Double) -> Double { Foundation.expm1(x) }
+    /// `log1p`.
+    @inlinable public static func logarithmOnePlus(_ x: Double) -> Double { Foundation.log1p(x) }
+    /// `erf`.
+    @inlinable public static func errorFunction(_ x: Double) -> Double { Foundation.erf(x) }
 }

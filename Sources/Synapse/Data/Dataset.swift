@@ -1,0 +1,70 @@
+/// Features and targets with one row per example: what `fit` trains on.
+///
+/// `features` is `[N, …]`; `targets` is `[N]` of class indices (stored as floating-point values)
+/// for classification, or `[N, outputs]` for regression. Both share the first dimension.
+public struct Dataset<Scalar: TensorScalar> {
+    /// The inputs, one example per row.
+    public var features: Tensor<Scalar>
+    /// The targets, one per row.
+    public var targets: Tensor<Scalar>
+
+    /// A dataset from matching features and targets.
+    ///
+    /// - Precondition: both have the same number of rows.
+    public init(features: Tensor<Scalar>, targets: Tensor<Scalar>) {
+        precondition(features.rank >= 1 && targets.rank >= 1 && features.shape[0] == targets.shape[0],
+                     "features \(features.shape) and targets \(targets.shape) must have the same number of rows")
+        self.features = features
+        self.targets = targets
+    }
+
+    /// The number of examples.
+    public var count: Int { features.shape[0] }
+
+    /// The examples at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> Dataset {
+        withoutGradients { Dataset(features: features.gatheringRows(indices), targets: targets.gatheringRows(indices)) }
+    }
+
+    /// Splits off a fraction of the examples, shuffled with `seed` (NumPy's `permutation`):
+    /// `(train, held out)`, with `heldOutFraction` of the rows (rounded) in the second part.
+    public func split(heldOutFraction: Double, seed: UInt32) -> (train: Dataset, heldOut: Dataset) {
+        precondition(heldOutFraction > 0 && heldOutFraction < 1, "the held-out fraction must be in (0, 1), got \(heldOutFraction)")
+        var generator = RandomGenerator(seed: seed)
+        let order = generator.permutation(count)
+        let heldOutCount = Swift.max(1, Swift.min(count - 1, Int((Double(count) * heldOutFraction).rounded())))
+        return (subset(Array(order[heldOutCount...])), subset(Array(order[..<heldOutCount])))
+    }
+
+    /// Mini-batches of `batchSize` rows in order (first-axis views: no copies); `dropLast`
+    /// omits a final incomplete batch.
+    public func batches(size batchSize: Int, dropLast: Bool = false) -> [Dataset] {
+        makeBatches(size: batchSize, order: nil, dropLast: dropLast)
+    }
+
+    /// Mini-batches of `batchSize` rows in a shuffled order: one permutation per call drawn from
+    /// `generator` (NumPy's `permutation`), so epochs differ but a seed reproduces them all.
+    public func batches(size batchSize: Int, shuffledBy generator: inout RandomGenerator, dropLast: Bool = false) -> [Dataset] {
+        makeBatches(size: batchSize, order: generator.permutation(count), dropLast: dropLast)
+    }
+
+    private func makeBatches(size batchSize: Int, order: [Int]?, dropLast: Bool) -> [Dataset] {
+        precondition(batchSize > 0, "batch size must be positive, got \(batchSize)")
+        var result: [Dataset] = []
+        var start = 0
+        while start < count {
+            let end = Swift.min(start + batchSize, count)
+            if dropLast && end - start < batchSize { break }
+            if let order {
+                result.append(subset(Array(order[start..<end])))
+            } else {
+                result.append(Dataset(features: features.rows(start..<end), targets: targets.rows(start..<end)))
+            }
+            start = end
+        }
+        return result
+    }
+
+    /// The targets as class indices (for classification).
+    public var labels: [Int] { targets.scalars.map { Int($0) } }
+}

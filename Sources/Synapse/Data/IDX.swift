@@ -1,0 +1,86 @@
+/// The IDX format of MNIST and Fashion-MNIST: a big-endian header (two zero bytes, a type code,
+/// the rank, then one 32-bit size per dimension) followed by the elements in row-major order.
+/// Files may be gzip-compressed.
+public enum IDX {
+    /// A decoded IDX file of unsigned bytes.
+    public struct Array: Sendable {
+        /// The dimensions from the header (e.g. `[60000, 28, 28]`).
+        public var shape: [Int]
+        /// The payload, row-major.
+        public var bytes: [UInt8]
+    }
+
+    /// Reads an IDX file of unsigned bytes (type code 0x08), validating the header against the
+    /// payload before allocating anything: magic, rank, dimensions and the exact byte count.
+    public static func read(_ path: String) throws -> Array {
+        let bytes = try FileBytes.read(path)
+        guard bytes.count >= 4 else { throw DataError(path: path, "too short for an IDX header (\(bytes.count) bytes)") }
+        guard bytes[0] == 0, bytes[1] == 0 else {
+            throw DataError(path: path, "not an IDX file: the first two bytes must be 0 (found \(bytes[0]), \(bytes[1]))")
+        }
+        guard bytes[2] == 0x08 else {
+            throw DataError(path: path, "IDX element type 0x\(String(bytes[2], radix: 16)) is not supported (only 0x08, unsigned bytes, as in MNIST)")
+        }
+        let rank = Int(bytes[3])
+        guard (1...4).contains(rank) else { throw DataError(path: path, "IDX rank \(rank) is out of range 1...4") }
+        let headerSize = 4 + 4 * rank
+        guard bytes.count >= headerSize else { throw DataError(path: path, "IDX header truncated: rank \(rank) needs \(headerSize) bytes") }
+        var shape: [Int] = []
+        var elements = 1
+        for d in 0..<rank {
+            let o = 4 + 4 * d
+            let size = Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
+            shape.append(size)
+            elements = elements.multipliedReportingOverflow(by: size).overflow ? Int.max : elements * size
+        }
+        guard elements == bytes.count - headerSize else {
+            throw DataError(path: path, "IDX header declares \(shape.map(String.init).joined(separator: "×")) = \(elements) bytes of data, but the file holds \(bytes.count - headerSize)")
+        }
+        return Array(shape: shape, bytes: Swift.Array(bytes[headerSize...]))
+    }
+
+    /// Images as a `[N, rows·columns]` tensor scaled to [0, 1] (pixel / 255).
+    public static func images<Scalar: TensorScalar>(_ path: String, as type: Scalar.Type = Scalar.self) throws -> Tensor<Scalar> {
+        let file = try read(path)
+        guard file.shape.count == 3 else { throw DataError(path: path, "expected an image file [count, rows, columns], got rank \(file.shape.count)") }
+        let tensor = Tensor<Scalar>(uninitializedShape: [file.shape[0], file.shape[1] * file.shape[2]])
+        let scale = 1 / Scalar(255)
+        tensor.withUnsafeMutableBufferPointer { out in
+            for i in 0..<file.bytes.count { out[i] = Scalar(file.bytes[i]) * scale }
+        }
+        return tensor
+    }
+
+    /// Labels as a `[N]` tensor of class indices.
+    public static func labels<Scalar: TensorScalar>(_ path: String, as type: Scalar.Type = Scalar.self) throws -> Tensor<Scalar> {
+        let file = try read(path)
+        guard file.shape.count == 1 else { throw DataError(path: path, "expected a label file [count], got rank \(file.shape.count)") }
+        return Tensor(shape: [file.shape[0]], scalars: file.bytes.map { Scalar($0) })
+    }
+}
+
+/// The four-file MNIST layout: `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
+/// `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each optionally `.gz`.
+public enum MNIST {
+    /// Which half of the data set.
+    public enum Split: String, Sendable {
+        /// The 60 000 training examples (`train-*`).
+        case train
+        /// The 10 000 test examples (`t10k-*`).
+        case test = "t10k"
+    }
+
+    /// Loads one split from `directory` as features `[N, 784]` in [0, 1] and class-index targets `[N]`.
+    public static func load<Scalar: TensorScalar>(_ split: Split, from directory: String, as type: Scalar.Type = Scalar.self) throws -> Dataset<Scalar> {
+        func locate(_ name: String) throws -> String {
+            for candidate in ["\(directory)/\(name)", "\(directory)/\(name).gz"] where FileManagerShim.exists(candidate) { return candidate }
+            throw DataError(path: "\(directory)/\(name)[.gz]", "MNIST file not found (expected the four-file IDX layout)")
+        }
+        let images: Tensor<Scalar> = try IDX.images(locate("\(split.rawValue)-images-idx3-ubyte"))
+        let labels: Tensor<Scalar> = try IDX.labels(locate("\(split.rawValue)-labels-idx1-ubyte"))
+        guard images.shape[0] == labels.shape[0] else {
+            throw DataError(path: directory, "\(images.shape[0]) images but \(labels.shape[0]) labels")
+        }
+        return Dataset(features: images, targets: labels)
+    }
+}

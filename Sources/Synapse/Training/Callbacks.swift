@@ -1,0 +1,149 @@
+/// What `fit` gives a callback at the end of each epoch.
+public struct TrainingContext<Scalar: TensorScalar> {
+    /// The model being trained.
+    public let model: Model<Scalar>
+    /// Reads or sets the optimizer's learning rate (for schedules).
+    public let getLearningRate: () -> Double
+    /// Sets the optimizer's learning rate.
+    public let setLearningRate: (Double) -> Void
+    /// The history so far, including the epoch just finished.
+    public let history: History
+}
+
+/// Whether training goes on after a callback.
+public enum CallbackDecision: Sendable, Equatable {
+    /// Keep training.
+    case proceed
+    /// Stop after this epoch, for the given reason.
+    case stop(reason: String)
+}
+
+/// Something `fit` calls at the end of every epoch (Keras's callbacks): early stopping,
+/// learning-rate schedules, checkpoints, or any closure.
+public protocol TrainingCallback<Scalar>: AnyObject {
+    /// The scalar type of the model.
+    associatedtype Scalar: TensorScalar
+    /// Called after each epoch's log is complete.
+    func epochEnded(_ log: EpochLog, context: TrainingContext<Scalar>) -> CallbackDecision
+    /// Called once when training ends (normally or early).
+    func trainingEnded(context: TrainingContext<Scalar>)
+}
+
+extension TrainingCallback {
+    /// Nothing by default.
+    public func trainingEnded(context: TrainingContext<Scalar>) {}
+}
+
+/// Stops when a monitored value has not improved for `patience` epochs, optionally restoring
+/// the weights of the best epoch (Keras's `EarlyStopping(restore_best_weights=True)`).
+public final class EarlyStopping<Scalar: TensorScalar>: TrainingCallback {
+    /// The value watched: `val_loss` (default), `loss`, or a metric such as `accuracy`.
+    public let monitor: String
+    /// Epochs without improvement tolerated before stopping.
+    public let patience: Int
+    /// The smallest change that counts as an improvement.
+    public let minimumDelta: Double
+    /// Whether larger values are better (true for accuracy-like metrics).
+    public let maximize: Bool
+    /// Whether to put back the best epoch's weights when training ends.
+    public let restoresBestWeights: Bool
+    /// The best value seen and its epoch.
+    public private(set) var best: Double?, bestEpoch: Int?
+    private var wait = 0
+    private var bestWeights: [Tensor<Scalar>]?
+
+    /// Early stopping on `monitor` (`val_loss` by default; metrics named `accuracy`, `f1`, `r2` are maximised).
+    public init(monitor: String = "val_loss", patience: Int = 5, minimumDelta: Double = 0, maximize: Bool? = nil,
+                restoresBestWeights: Bool = true) {
+        self.monitor = monitor
+        self.patience = patience
+        self.minimumDelta = minimumDelta
+        self.maximize = maximize ?? ["accuracy", "f1", "precision", "recall", "r2"].contains(monitor)
+        self.restoresBestWeights = restoresBestWeights
+    }
+
+    /// Records improvements and decides whether to stop.
+    public func epochEnded(_ log: EpochLog, context: TrainingContext<Scalar>) -> CallbackDecision {
+        guard let value = log.value(of: monitor) ?? (monitor == "val_loss" ? log.loss : nil) else { return .proceed }
+        let improved = best.map { maximize ? value > $0 + minimumDelta : value < $0 - minimumDelta } ?? true
+        if improved {
+            best = value
+            bestEpoch = log.epoch
+            wait = 0
+            if restoresBestWeights { bestWeights = context.model.network.namedState.map { $0.tensor.copy() } }
+            return .proceed
+        }
+        wait += 1
+        if wait >= patience {
+            return .stop(reason: "early stopping: \(monitor) did not improve for \(patience) epochs (best \(best!) at epoch \(bestEpoch! + 1))")
+        }
+        return .proceed
+    }
+
+    /// Restores the best weights, if asked to.
+    public func trainingEnded(context: TrainingContext<Scalar>) {
+        guard restoresBestWeights, let bestWeights else { return }
+        withoutGradients {
+            for ((_, tensor), saved) in zip(context.model.network.namedState, bestWeights) {
+                tensor.withUnsafeMutableBufferPointer { target in
+                    saved.withUnsafeBufferPointer { source in _ = target.update(fromContentsOf: source) }
+                }
+            }
+        }
+    }
+}
+
+/// Sets the learning rate at the end of each epoch from a function of the next epoch index
+/// (Keras's `LearningRateScheduler`); use it with any schedule: `{ schedule.learningRate(atEpoch: $0) }`.
+public final class LearningRateScheduler<Scalar: TensorScalar>: TrainingCallback {
+    private let schedule: (Int) -> Double
+
+    /// A scheduler calling `schedule(nextEpoch)`.
+    public init(_ schedule: @escaping (Int) -> Double) {
+        self.schedule = schedule
+    }
+
+    /// Applies the schedule for the next epoch.
+    public func epochEnded(_ log: EpochLog, context: TrainingContext<Scalar>) -> CallbackDecision {
+        context.setLearningRate(schedule(log.epoch + 1))
+        return .proceed
+    }
+}
+
+/// Calls a closure at the end of every epoch: a checkpoint hook (save the model), logging, or a
+/// custom stopping rule (return `.stop(reason:)`).
+public final class EpochEndCallback<Scalar: TensorScalar>: TrainingCallback {
+    private let body: (EpochLog, TrainingContext<Scalar>) -> CallbackDecision
+
+    /// A callback running `body` after each epoch.
+    public init(_ body: @escaping (EpochLog, TrainingContext<Scalar>) -> CallbackDecision) {
+        self.body = body
+    }
+
+    /// Runs the closure.
+    public func epochEnded(_ log: EpochLog, context: TrainingContext<Scalar>) -> CallbackDecision {
+        body(log, context)
+    }
+}
+
+/// Reduces the learning rate when `monitor` (default `val_loss`, or `loss` without validation)
+/// plateaus — ``ReduceOnPlateau`` as a `fit` callback.
+public final class ReduceLearningRateOnPlateau<Scalar: TensorScalar>: TrainingCallback {
+    /// The value watched.
+    public let monitor: String
+    /// The plateau detector (its state can be saved with a checkpoint).
+    public var plateau: ReduceOnPlateau
+
+    /// A callback reducing the rate on plateaus of `monitor`.
+    public init(monitor: String = "val_loss", plateau: ReduceOnPlateau = ReduceOnPlateau()) {
+        self.monitor = monitor
+        self.plateau = plateau
+    }
+
+    /// Feeds the epoch's value to the detector and applies the rate it returns.
+    public func epochEnded(_ log: EpochLog, context: TrainingContext<Scalar>) -> CallbackDecision {
+        guard let value = log.value(of: monitor) ?? (monitor == "val_loss" ? log.loss : nil) else { return .proceed }
+        context.setLearningRate(plateau.update(value: value, learningRate: context.getLearningRate()))
+        return .proceed
+    }
+}

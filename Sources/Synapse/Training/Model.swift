@@ -1,0 +1,142 @@
+/// A network together with what it needs to be used on raw data: the task, the feature scaling
+/// fitted on its training data, and class names. `fit`, `evaluate` and `predict` live here
+/// (Keras's `Model`); a later issue saves and loads it.
+///
+/// ```swift
+/// var rng = RandomGenerator(seed: 42)
+/// let network = Sequential<Float>([Dense(inputSize: 64, outputSize: 32, generator: &rng), Activation(.relu),
+///                                  Dense(inputSize: 32, outputSize: 10, generator: &rng)])
+/// let model = Model(network, task: .classification(classes: 10), scaling: .standard)
+/// let history = try model.fit(train, loss: .softmaxCrossEntropy, optimizer: Adam(parameters: network.parameters),
+///                             epochs: 20, batchSize: 32, validation: .split(0.1))
+/// print(model.evaluate(test).accuracy!)
+/// ```
+public final class Model<Scalar: TensorScalar> {
+    /// What the model predicts.
+    public enum Task: Sendable, Equatable, Codable {
+        /// One of `classes` classes (outputs are logits, or probabilities/log-probabilities).
+        case classification(classes: Int)
+        /// `outputs` real values per example.
+        case regression(outputs: Int)
+    }
+
+    /// The network.
+    public let network: any Layer<Scalar>
+    /// Classification or regression.
+    public let task: Task
+    /// The names of the classes, index by index (e.g. from a CSV's string labels).
+    public var classNames: [String]?
+    /// How features are rescaled before the network sees them; `nil` for no scaling.
+    public var scalingMethod: FeatureScaling.Method?
+    /// The scaling statistics, fitted on the training data by the first `fit` (or loaded).
+    public var scaling: FeatureScaling?
+
+    /// A model around `network`.
+    public init(_ network: any Layer<Scalar>, task: Task, scaling: FeatureScaling.Method? = nil, classNames: [String]? = nil) {
+        self.network = network
+        self.task = task
+        self.scalingMethod = scaling
+        self.classNames = classNames
+    }
+
+    /// The network's trainable parameters.
+    public var parameters: [Tensor<Scalar>] { network.parameters }
+
+    /// Features as the network sees them: scaled with the fitted statistics (if any).
+    public func prepare(_ features: Tensor<Scalar>) -> Tensor<Scalar> {
+        scaling.map { $0.apply(features) } ?? features
+    }
+
+    /// The network's raw outputs for `features` (scaled first), in evaluation mode, without
+    /// recording gradients, computed `batchSize` rows at a time.
+    public func predict(_ features: Tensor<Scalar>, batchSize: Int = 1024) -> Tensor<Scalar> {
+        let wasTraining = network.isTraining
+        network.eval()
+        defer { network.train(wasTraining) }
+        return withoutGradients {
+            let x = prepare(features)
+            if x.shape[0] <= batchSize { return network(x) }
+            let parts = stride(from: 0, to: x.shape[0], by: batchSize).map { network(x.rows($0..<Swift.min($0 + batchSize, x.shape[0]))) }
+            return Tensor.concatenatingRows(parts)
+        }
+    }
+
+    /// The predicted class of each row (the arg-max of the outputs; for a single sigmoid output,
+    /// class 1 when it exceeds 0.5 — or 0 for logits).
+    public func predictClasses(_ features: Tensor<Scalar>, outputsAreLogits: Bool = true) -> [Int] {
+        let outputs = predict(features)
+        if outputs.rank == 2 && outputs.shape[1] == 1 {
+            let threshold: Scalar = outputsAreLogits ? 0 : 0.5
+            return outputs.scalars.map { $0 > threshold ? 1 : 0 }
+        }
+        return outputs.argmax(axis: -1)
+    }
+
+    /// Loss and metrics of the model on `data` (evaluation mode, no gradients).
+    public func evaluate(_ data: Dataset<Scalar>, loss: Loss? = nil) -> Evaluation {
+        let outputs = predict(data.features)
+        let lossFunction = loss ?? defaultLoss
+        let lossValue = Double(withoutGradients { lossFunction(outputs, data.targets) }.scalar)
+        return evaluation(outputs: outputs, targets: data.targets, loss: lossValue, lossFunction: lossFunction)
+    }
+
+    /// The metrics of the task for network `outputs` against `targets`, with an already computed loss.
+    func evaluation(outputs: Tensor<Scalar>, targets: Tensor<Scalar>, loss lossValue: Double, lossFunction: Loss) -> Evaluation {
+        var evaluation = Evaluation(loss: lossValue)
+        switch task {
+        case .classification(let classes):
+            let predicted = outputs.rank == 2 && outputs.shape[1] == 1
+                ? outputs.scalars.map { $0 > (lossFunction == .binaryCrossEntropy ? 0.5 : 0) ? 1 : 0 }
+                : outputs.argmax(axis: -1)
+            let labels = targets.scalars.map { Int($0) }
+            evaluation.accuracy = Metrics.accuracy(predicted: predicted, labels: labels)
+            let classCount = Swift.max(classes, 2)
+            evaluation.confusionMatrix = Metrics.confusionMatrix(predicted: predicted, labels: labels, classes: classCount)
+            evaluation.report = Metrics.classificationReport(predicted: predicted, labels: labels, classes: classCount)
+        case .regression:
+            let p = outputs.scalars.map(Double.init), y = targets.scalars.map(Double.init)
+            evaluation.meanSquaredError = Metrics.meanSquaredError(predicted: p, targets: y)
+            evaluation.meanAbsoluteError = Metrics.meanAbsoluteError(predicted: p, targets: y)
+            evaluation.r2 = Metrics.r2Score(predicted: p, targets: y)
+        }
+        return evaluation
+    }
+
+    /// Softmax cross-entropy for classification, MSE for regression.
+    public var defaultLoss: Loss {
+        if case .classification = task { return .softmaxCrossEntropy }
+        return .meanSquaredError
+    }
+}
+
+/// The result of ``Model/evaluate(_:loss:)``.
+public struct Evaluation: Sendable, Equatable, Codable {
+    /// The mean loss.
+    public var loss: Double
+    /// Classification: the fraction classified correctly.
+    public var accuracy: Double?
+    /// Classification: `matrix[true][predicted]`.
+    public var confusionMatrix: [[Int]]?
+    /// Classification: precision, recall and F1 per class and macro-averaged.
+    public var report: Metrics.ClassificationReport?
+    /// Regression: mean squared error.
+    public var meanSquaredError: Double?
+    /// Regression: mean absolute error.
+    public var meanAbsoluteError: Double?
+    /// Regression: the coefficient of determination.
+    public var r2: Double?
+
+    /// An evaluation with only the loss filled in.
+    public init(loss: Double) { self.loss = loss }
+
+    /// The metrics by their short names (`accuracy`, `f1`, `precision`, `recall`, `mse`, `mae`, `r2`).
+    public var metrics: [String: Double] {
+        var m: [String: Double] = [:]
+        if let accuracy { m["accuracy"] = accuracy }
+        if let report { m["f1"] = report.macroF1; m["precision"] = report.macroPrecision; m["recall"] = report.macroRecall }
+        if let meanSquaredError { m["mse"] = meanSquaredError }
+        if let meanAbsoluteError { m["mae"] = meanAbsoluteError }
+        if let r2 { m["r2"] = r2 }
+        return m
+    }
+}
