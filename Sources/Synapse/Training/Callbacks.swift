@@ -23,8 +23,8 @@ public enum CallbackDecision: Sendable, Equatable {
 public protocol TrainingCallback<Scalar>: AnyObject {
     /// The scalar type of the model.
     associatedtype Scalar: TensorScalar
-    /// Called after each epoch's log is complete.
-    func epochEnded(_ log: EpochLog, context: TrainingContext<Scalar>) -> CallbackDecision
+    /// Called after each epoch's log is complete; an error thrown here ends `fit` with that error.
+    func epochEnded(_ log: EpochLog, context: TrainingContext<Scalar>) throws -> CallbackDecision
     /// Called once when training ends (normally or early).
     func trainingEnded(context: TrainingContext<Scalar>)
 }
@@ -94,7 +94,7 @@ public final class EarlyStopping<Scalar: TensorScalar>: TrainingCallback {
 }
 
 /// Sets the learning rate at the end of each epoch from a function of the next epoch index
-/// (Keras's `LearningRateScheduler`); use it with any schedule: `{ schedule.learningRate(atEpoch: $0) }`.
+/// (Keras's `LearningRateScheduler`); use it with any schedule: `{ schedule.learningRate(at: $0) }`.
 public final class LearningRateScheduler<Scalar: TensorScalar>: TrainingCallback {
     private let schedule: (Int) -> Double
 
@@ -110,19 +110,18 @@ public final class LearningRateScheduler<Scalar: TensorScalar>: TrainingCallback
     }
 }
 
-/// Calls a closure at the end of every epoch: a checkpoint hook (save the model), logging, or a
-/// custom stopping rule (return `.stop(reason:)`).
+/// Calls a closure at the end of every epoch: logging, a custom checkpoint, or a custom stopping rule (return `.stop(reason:)`).
 public final class EpochEndCallback<Scalar: TensorScalar>: TrainingCallback {
-    private let body: (EpochLog, TrainingContext<Scalar>) -> CallbackDecision
+    private let body: (EpochLog, TrainingContext<Scalar>) throws -> CallbackDecision
 
-    /// A callback running `body` after each epoch.
-    public init(_ body: @escaping (EpochLog, TrainingContext<Scalar>) -> CallbackDecision) {
+    /// A callback running `body` after each epoch (an error it throws ends `fit` with that error).
+    public init(_ body: @escaping (EpochLog, TrainingContext<Scalar>) throws -> CallbackDecision) {
         self.body = body
     }
 
     /// Runs the closure.
-    public func epochEnded(_ log: EpochLog, context: TrainingContext<Scalar>) -> CallbackDecision {
-        body(log, context)
+    public func epochEnded(_ log: EpochLog, context: TrainingContext<Scalar>) throws -> CallbackDecision {
+        try body(log, context)
     }
 }
 
@@ -144,6 +143,46 @@ public final class ReduceLearningRateOnPlateau<Scalar: TensorScalar>: TrainingCa
     public func epochEnded(_ log: EpochLog, context: TrainingContext<Scalar>) -> CallbackDecision {
         guard let value = log.value(of: monitor) ?? (monitor == "val_loss" ? log.loss : nil) else { return .proceed }
         context.setLearningRate(plateau.update(value: value, learningRate: context.getLearningRate()))
+        return .proceed
+    }
+}
+
+/// The per-epoch checkpoint hook (Keras's `ModelCheckpoint`): calls `save` with the model after
+/// every epoch, or only after epochs that improve `monitor` when `savesBestOnly` is set. `save`
+/// is where the model is written (for example to a file named after the epoch); an error it
+/// throws stops `fit` with that error, so a failed checkpoint is never silent.
+public final class ModelCheckpoint<Scalar: TensorScalar>: TrainingCallback {
+    /// The value compared when `savesBestOnly`: `val_loss` (default), `loss`, or a metric name.
+    public let monitor: String
+    /// Whether to save only when `monitor` improves on the best value so far.
+    public let savesBestOnly: Bool
+    /// Whether larger values of `monitor` are better.
+    public let maximize: Bool
+    /// The best monitored value saved so far.
+    public private(set) var best: Double?
+    /// The 0-based epochs after which `save` was called.
+    public private(set) var savedEpochs: [Int] = []
+    private let save: (Model<Scalar>, EpochLog) throws -> Void
+
+    /// A checkpoint hook calling `save(model, log)` (`val_loss` falls back to the training loss
+    /// when there is no validation data; `accuracy`, `f1`, `r2`… are maximised).
+    public init(monitor: String = "val_loss", savesBestOnly: Bool = false, maximize: Bool? = nil,
+                save: @escaping (Model<Scalar>, EpochLog) throws -> Void) {
+        self.monitor = monitor
+        self.savesBestOnly = savesBestOnly
+        self.maximize = maximize ?? ["accuracy", "f1", "precision", "recall", "r2"].contains(monitor)
+        self.save = save
+    }
+
+    /// Saves when due.
+    public func epochEnded(_ log: EpochLog, context: TrainingContext<Scalar>) throws -> CallbackDecision {
+        if savesBestOnly {
+            guard let value = log.value(of: monitor) ?? (monitor == "val_loss" ? log.loss : nil) else { return .proceed }
+            if let best, maximize ? value <= best : value >= best { return .proceed }
+            best = value
+        }
+        try save(context.model, log)
+        savedEpochs.append(log.epoch)
         return .proceed
     }
 }

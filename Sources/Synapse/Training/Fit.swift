@@ -110,7 +110,7 @@ extension Model {
 
             var stop: String? = nil
             for callback in callbacks {
-                if case .stop(let reason) = callback.epochEnded(log, context: context()), stop == nil { stop = reason }
+                if case .stop(let reason) = try callback.epochEnded(log, context: context()), stop == nil { stop = reason }
             }
             if let stop { history.stopReason = stop; break }
         }

@@ -129,4 +129,32 @@ struct FitTests {
         #expect(bestLoss == history.validationLosses.min())
         #expect(abs(model.evaluate(validation).loss - bestLoss) < 1e-5, "the best epoch's weights are back")
     }
+
+    @Test("checkpoint hook: every epoch or only improvements; a failing save stops fit with its error")
+    func checkpoints() throws {
+        let (train, held) = try loadDigits().split(heldOutFraction: 0.3, seed: 2)
+        let model = digitsModel(seed: 3)
+        var saved: [(epoch: Int, firstWeight: Float)] = []
+        let best = ModelCheckpoint<Float>(monitor: "val_loss", savesBestOnly: true) { model, log in
+            saved.append((log.epoch, model.parameters[0].scalars[0]))
+        }
+        let every = ModelCheckpoint<Float> { _, _ in }
+        let schedule = StepDecay(base: 0.01, stepSize: 2, gamma: 0.5)
+        let scheduler = LearningRateScheduler<Float> { schedule.learningRate(at: $0) }
+        let history = try model.fit(train, optimizer: Adam(parameters: model.parameters, learningRate: 0.01), epochs: 6,
+                                    batchSize: 64, validation: .data(held), callbacks: [best, every, scheduler], seed: 2)
+        #expect(every.savedEpochs == Array(0..<6))
+        // Best-only saves exactly the epochs that set a new validation-loss minimum.
+        var minimum = Double.infinity, improving: [Int] = []
+        for log in history.epochs where log.validationLoss! < minimum { minimum = log.validationLoss!; improving.append(log.epoch) }
+        #expect(best.savedEpochs == improving && saved.map(\.epoch) == improving)
+        // The scheduler set each next epoch's rate.
+        #expect(history.epochs.map(\.learningRate) == [0.01, 0.01, 0.005, 0.005, 0.0025, 0.0025])
+
+        struct DiskFull: Error {}
+        let failing = ModelCheckpoint<Float> { _, log in if log.epoch == 1 { throw DiskFull() } }
+        #expect(throws: DiskFull.self) {
+            try model.fit(train, optimizer: SGD(parameters: model.parameters), epochs: 5, callbacks: [failing])
+        }
+    }
 }
