@@ -1,7 +1,7 @@
 import Foundation
 import Synapse
 
-/// `synapse demo [seed|xor]`: the built-in demonstrations.
+/// `synapse demo [seed|xor|digits|mnist]`: the built-in demonstrations.
 enum DemoCommand {
     static let help = """
     Usage: synapse demo [NAME] [--data DIR]

@@ -9,8 +9,8 @@ Synapse: a neural-network library and tool in Swift, grown from the tutorial
 "Implementing a Neural Network from Scratch in Python".
 
 Commands:
-  demo [seed|xor]  run a built-in demonstration (no name: the README's main job)
-  bench            print throughput figures (tutorial epochs, GEMM GFLOP/s)
+  demo [seed|xor|digits|mnist]  run a built-in demonstration (no name: the README's main job)
+  bench                         print throughput figures (tutorial epochs, GEMM GFLOP/s)
 
 Options:
   -h, --help     show this help ('synapse COMMAND --help' for a command's options)
