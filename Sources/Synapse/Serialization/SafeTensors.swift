@@ -1,0 +1,231 @@
+import Foundation
+
+/// The safetensors format (Hugging Face's, read by `safetensors.numpy` and `safetensors.torch`):
+///
+/// ```
+/// [8 bytes: N, little-endian UInt64][N bytes: JSON header][data]
+/// header = {"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, …,
+///           "__metadata__": {"key": "string value", …}}
+/// ```
+///
+/// Offsets are relative to the start of the data section; tensors are little-endian, row-major,
+/// stored back to back. ``decode(_:path:)`` checks all of that before trusting any number in it.
+public struct SafeTensors: Sendable {
+    /// An element type. Synapse reads and writes `F32` and `F64`; the others are recognised so
+    /// that errors can name them.
+    public enum DType: String, Sendable, CaseIterable {
+        /// 32-bit float.
+        case f32 = "F32"
+        /// 64-bit float.
+        case f64 = "F64"
+        /// Types Synapse recognises but cannot load as tensors.
+        case f16 = "F16", bf16 = "BF16", i8 = "I8", u8 = "U8", i16 = "I16", i32 = "I32", i64 = "I64", bool = "BOOL"
+
+        /// Bytes per element.
+        public var size: Int {
+            switch self {
+            case .f64, .i64: return 8
+            case .f32, .i32: return 4
+            case .f16, .bf16, .i16: return 2
+            case .i8, .u8, .bool: return 1
+            }
+        }
+    }
+
+    /// One named tensor of a file: its type, shape and little-endian bytes.
+    public struct Entry: Sendable, Equatable {
+        /// The element type.
+        public var dtype: DType
+        /// The shape (empty for a scalar).
+        public var shape: [Int]
+        /// `dtype.size × shape.product` bytes, little-endian, row-major.
+        public var bytes: [UInt8]
+
+        /// An entry holding `tensor`'s values (F32 for `Float`, F64 for `Double`).
+        public init<Scalar: TensorScalar>(_ tensor: Tensor<Scalar>) {
+            dtype = Scalar.self == Float.self ? .f32 : .f64
+            shape = tensor.shape
+            bytes = tensor.withUnsafeBufferPointer { buffer in
+                Array(UnsafeRawBufferPointer(buffer))   // x86-64 and arm64 are little-endian, as the format
+            }
+        }
+
+        /// An entry from raw parts (checked by the encoder).
+        public init(dtype: DType, shape: [Int], bytes: [UInt8]) {
+            self.dtype = dtype
+            self.shape = shape
+            self.bytes = bytes
+        }
+
+        /// The values as a tensor of `Scalar`, converting between F32 and F64 if needed.
+        /// - Throws: ``DataError`` for element types other than F32 and F64.
+        public func tensor<Scalar: TensorScalar>(as type: Scalar.Type = Scalar.self, name: String, path: String) throws -> Tensor<Scalar> {
+            let count = shape.reduce(1, *)
+            let result = Tensor<Scalar>(uninitializedShape: shape)
+            try bytes.withUnsafeBytes { raw in
+                switch dtype {
+                case .f32:
+                    let values = raw.bindMemory(to: Float.self)
+                    if Scalar.self == Float.self {
+                        result.data.withMemoryRebound(to: Float.self, capacity: count) { $0.update(from: values.baseAddress!, count: count) }
+                    } else {
+                        for i in 0..<count { result.data[i] = Scalar(values[i]) }
+                    }
+                case .f64:
+                    let values = raw.bindMemory(to: Double.self)
+                    if Scalar.self == Double.self {
+                        result.data.withMemoryRebound(to: Double.self, capacity: count) { $0.update(from: values.baseAddress!, count: count) }
+                    } else {
+                        for i in 0..<count { result.data[i] = Scalar(values[i]) }
+                    }
+                default:
+                    throw DataError(path: path, "tensor '\(name)' has dtype \(dtype.rawValue); Synapse loads F32 and F64 tensors")
+                }
+            }
+            return result
+        }
+    }
+
+    /// The tensors by name.
+    public var entries: [String: Entry]
+    /// The `__metadata__` string map.
+    public var metadata: [String: String]
+
+    /// A file's contents.
+    public init(entries: [String: Entry] = [:], metadata: [String: String] = [:]) {
+        self.entries = entries
+        self.metadata = metadata
+    }
+
+    /// The largest header accepted (the reference implementation's limit).
+    public static let maximumHeaderSize = 100_000_000
+
+    // MARK: Writing
+
+    /// The file's bytes: tensors sorted by name and stored in that order, the header padded with
+    /// spaces to a multiple of 8 bytes so the data is aligned.
+    public func encoded() -> [UInt8] {
+        var header: [String: Any] = [:]
+        var offset = 0
+        let names = entries.keys.sorted()
+        for name in names {
+            let entry = entries[name]!
+            precondition(entry.bytes.count == entry.dtype.size * entry.shape.reduce(1, *),
+                         "safetensors entry '\(name)': \(entry.bytes.count) bytes for \(entry.dtype.rawValue) \(entry.shape)")
+            header[name] = ["dtype": entry.dtype.rawValue, "shape": entry.shape, "data_offsets": [offset, offset + entry.bytes.count]] as [String: Any]
+            offset += entry.bytes.count
+        }
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        // JSONSerialization of strings, integers and arrays cannot fail.
+        var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes])).map { [UInt8]($0) } ?? []
+        while (8 + json.count) % 8 != 0 { json.append(0x20) }
+        var result: [UInt8] = []
+        result.reserveCapacity(8 + json.count + offset)
+        var length = UInt64(json.count).littleEndian
+        withUnsafeBytes(of: &length) { result.append(contentsOf: $0) }
+        result += json
+        for name in names { result += entries[name]!.bytes }
+        return result
+    }
+
+    /// Writes the file atomically (see ``AtomicFile``).
+    public func write(to path: String) throws {
+        try AtomicFile.write(encoded(), to: path)
+    }
+
+    // MARK: Reading
+
+    /// Reads and validates a safetensors file.
+    public static func read(_ path: String) throws -> SafeTensors {
+        guard FileManagerShim.exists(path) else { throw DataError(path: path, "no such file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw DataError(path: path, "cannot read the file (permissions?)") }
+        return try decode([UInt8](data), path: path)
+    }
+
+    /// Decodes and validates safetensors bytes: the header length is bounded by the file, the
+    /// header is a JSON object of well-formed entries, every byte count equals dtype × shape, and
+    /// the entries tile the data section exactly (in range, contiguous, no overlaps, no gaps).
+    public static func decode(_ bytes: [UInt8], path: String) throws -> SafeTensors {
+        func fail(_ message: String) -> DataError { DataError(path: path, message) }
+        guard bytes.count >= 8 else { throw fail("not a safetensors file: \(bytes.count) bytes, too short for the 8-byte header length") }
+        var declared: UInt64 = 0
+        for i in 0..<8 { declared |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard declared <= UInt64(bytes.count - 8) else {
+            throw fail("header length \(declared) exceeds the \(bytes.count - 8) bytes after it (truncated file, or not safetensors)")
+        }
+        guard declared <= UInt64(maximumHeaderSize) else { throw fail("header length \(declared) exceeds the 100 MB limit") }
+        let headerLength = Int(declared)
+        guard headerLength >= 2, bytes[8] == UInt8(ascii: "{") else { throw fail("the header is not a JSON object") }
+        let headerBytes = Data(bytes[8..<(8 + headerLength)])
+        guard let object = try? JSONSerialization.jsonObject(with: headerBytes), let header = object as? [String: Any] else {
+            throw fail("the header is not well-formed JSON (corrupted file?)")
+        }
+        let dataStart = 8 + headerLength, dataSize = bytes.count - dataStart
+
+        var metadata: [String: String] = [:]
+        if let raw = header["__metadata__"] {
+            guard let map = raw as? [String: Any] else { throw fail("__metadata__ must be an object of strings") }
+            for (key, value) in map {
+                guard let string = value as? String else { throw fail("__metadata__ value for '\(key)' is not a string") }
+                metadata[key] = string
+            }
+        }
+
+        var spans: [(name: String, begin: Int, end: Int, dtype: DType, shape: [Int])] = []
+        for (name, raw) in header where name != "__metadata__" {
+            guard let entry = raw as? [String: Any] else { throw fail("tensor '\(name)': header entry is not an object") }
+            guard let dtypeName = entry["dtype"] as? String else { throw fail("tensor '\(name)': missing dtype") }
+            guard let dtype = DType(rawValue: dtypeName) else { throw fail("tensor '\(name)': unknown dtype '\(dtypeName)'") }
+            guard let shapeValues = entry["shape"] as? [Any], let shape = integers(shapeValues), shape.allSatisfy({ $0 >= 0 }) else {
+                throw fail("tensor '\(name)': shape must be a list of non-negative integers")
+            }
+            guard let offsetValues = entry["data_offsets"] as? [Any], let offsets = integers(offsetValues), offsets.count == 2 else {
+                throw fail("tensor '\(name)': data_offsets must be two integers [begin, end]")
+            }
+            let (begin, end) = (offsets[0], offsets[1])
+            guard 0 <= begin, begin <= end, end <= dataSize else {
+                throw fail("tensor '\(name)': data_offsets [\(begin), \(end)] fall outside the \(dataSize)-byte data section")
+            }
+            var elements = 1
+            for d in shape {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: d)
+                guard !overflow, product <= dataSize else { throw fail("tensor '\(name)': shape \(shape) is larger than the file") }
+                elements = product
+            }
+            guard elements * dtype.size == end - begin else {
+                throw fail("tensor '\(name)': \(dtype.rawValue) \(shape) needs \(elements * dtype.size) bytes, data_offsets give \(end - begin)")
+            }
+            spans.append((name, begin, end, dtype, shape))
+        }
+        spans.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
+        var position = 0
+        for span in spans {
+            guard span.begin == position else {
+                throw fail(span.begin < position
+                    ? "tensor '\(span.name)' overlaps the tensor before it (offset \(span.begin) < \(position))"
+                    : "a gap of \(span.begin - position) bytes before tensor '\(span.name)' (offsets must be contiguous)")
+            }
+            position = span.end
+        }
+        guard position == dataSize else {
+            throw fail("the data section holds \(dataSize) bytes but the tensors account for \(position) (truncated or padded file)")
+        }
+        var entries: [String: Entry] = [:]
+        for span in spans {
+            entries[span.name] = Entry(dtype: span.dtype, shape: span.shape, bytes: Array(bytes[(dataStart + span.begin)..<(dataStart + span.end)]))
+        }
+        return SafeTensors(entries: entries, metadata: metadata)
+    }
+
+    /// JSON numbers as exact non-fractional integers, or nil.
+    private static func integers(_ values: [Any]) -> [Int]? {
+        var result: [Int] = []
+        for value in values {
+            guard let number = value as? NSNumber else { return nil }
+            let double = number.doubleValue
+            guard double == double.rounded(), abs(double) < 9.0e15 else { return nil }
+            result.append(number.intValue)
+        }
+        return result
+    }
+}
