@@ -1,6 +1,5 @@
-/// Comma-separated values (RFC 4180): a delimiter, optional double-quoted fields (with `""` for a
-/// quote inside), LF or CRLF line ends, optionally gzip-compressed. Every error names
-/// `file:line:column`.
+/// A small CSV file as a table of strings (see ``CSVDataset`` for loading features and targets
+/// from files of any size). Every error names `file:line:column`.
 public struct CSVTable: Sendable {
     /// The column names, when the file has a header row.
     public var header: [String]?
@@ -11,69 +10,35 @@ public struct CSVTable: Sendable {
     /// Where the table came from.
     public var path: String
 
-    /// Parses `path`. `hasHeader` nil means: detect (a first row whose fields are not all numeric
-    /// while the second row's are).
+    /// Reads `path` (gzip-compressed or not). `hasHeader` nil means: detect it (see
+    /// ``CSVDataset/load(_:target:features:delimiter:hasHeader:labels:missingValues:as:)``).
     public static func read(_ path: String, delimiter: Character = ",", hasHeader: Bool? = nil) throws -> CSVTable {
-        let bytes = try FileBytes.read(path)
-        return try parse(String(decoding: bytes, as: UTF8.self), path: path, delimiter: delimiter, hasHeader: hasHeader)
+        let separator = try CSVDataset<Double>.delimiterByte(delimiter, path: path)
+        return try FileBytes.withContents(path) { try parse(bytes: $0, path: path, delimiter: separator, hasHeader: hasHeader) }
     }
 
     /// Parses CSV text (see ``read(_:delimiter:hasHeader:)``).
     public static func parse(_ text: String, path: String = "-", delimiter: Character = ",", hasHeader: Bool? = nil) throws -> CSVTable {
-        var records: [[String]] = [], lines: [Int] = []
-        var field = "", record: [String] = []
-        var inQuotes = false, line = 1, column = 0, recordLine = 1, quoteLine = 0, quoteColumn = 0
-        var fieldWasQuoted = false
-        var iterator = text.makeIterator()
-        var pending: Character? = nil
-        func endRecord() {
-            record.append(field)
-            // A line with nothing on it is not a record.
-            if !(record.count == 1 && record[0].isEmpty && !fieldWasQuoted) { records.append(record); lines.append(recordLine) }
-            record = []; field = ""; fieldWasQuoted = false
-        }
-        while let c = pending ?? iterator.next() {
-            pending = nil
-            column += 1
-            if inQuotes {
-                if c == "\"" {
-                    let next = iterator.next()
-                    if next == "\"" { field.append("\""); column += 1 } else { inQuotes = false; pending = next }
-                } else {
-                    if c == "\n" || c == "\r\n" { line += 1; column = 0 }
-                    field.append(c)
-                }
-                continue
-            }
-            switch c {
-            case "\"":
-                guard field.isEmpty else {
-                    throw DataError(path: path, "a quote inside an unquoted field (quote the whole field and double inner quotes)", line: line, column: column)
-                }
-                inQuotes = true; fieldWasQuoted = true; quoteLine = line; quoteColumn = column
-            case delimiter:
-                record.append(field); field = ""; fieldWasQuoted = false
-            case "\n", "\r\n", "\r":
-                endRecord()
-                line += 1; column = 0; recordLine = line
-            default:
-                field.append(c)
-            }
-        }
-        if inQuotes { throw DataError(path: path, "a quoted field is never closed", line: quoteLine, column: quoteColumn) }
-        if !field.isEmpty || !record.isEmpty || fieldWasQuoted { endRecord() }
-        guard !records.isEmpty else { throw DataError(path: path, "the file is empty: no rows to read") }
+        let separator = try CSVDataset<Double>.delimiterByte(delimiter, path: path)
+        var utf8 = Array(text.utf8)
+        return try utf8.withUnsafeMutableBytes { try parse(bytes: UnsafeRawBufferPointer($0), path: path, delimiter: separator, hasHeader: hasHeader) }
+    }
 
-        let header: Bool
-        if let hasHeader { header = hasHeader } else {
-            let firstNumeric = records[0].allSatisfy { Double($0.trimmingWhitespace) != nil }
-            let secondNumeric = records.count > 1 && records[1].contains { Double($0.trimmingWhitespace) != nil }
-            header = !firstNumeric && (secondNumeric || records.count == 1)
+    private static func parse(bytes: UnsafeRawBufferPointer, path: String, delimiter: UInt8, hasHeader: Bool?) throws -> CSVTable {
+        var scanner = CSVScanner(bytes: bytes, delimiter: delimiter, path: path)
+        var fields: [CSVField] = []
+        var records: [[String]] = [], lines: [Int] = []
+        var firstTwo: [[CSVScanner.NumberValue]] = []
+        while let line = try scanner.next(into: &fields) {
+            if firstTwo.count < 2 { firstTwo.append(fields.map { scanner.number($0) }) }
+            records.append(fields.map { scanner.text($0) })
+            lines.append(line)
         }
-        let table = CSVTable(header: header ? records[0].map(\.trimmingWhitespace) : nil,
-                             rows: header ? Array(records.dropFirst()) : records,
+        guard !records.isEmpty else { throw DataError(path: path, "the file is empty: no rows to read") }
+        let header = hasHeader ?? CSVDataset<Double>.looksLikeHeader(firstTwo)
+        let table = CSVTable(header: header ? records[0] : nil, rows: header ? Array(records.dropFirst()) : records,
                              lineNumbers: header ? Array(lines.dropFirst()) : lines, path: path)
-        let width = table.header?.count ?? table.rows.first?.count ?? 0
+        let width = records[0].count
         for (row, fields) in table.rows.enumerated() where fields.count != width {
             throw DataError(path: path, "row has \(fields.count) fields, expected \(width) like the \(header ? "header" : "first row")",
                             line: table.lineNumbers[row])
@@ -87,17 +52,19 @@ public struct CSVTable: Sendable {
 
     /// The value at a row and column as a number; a `DataError` at `file:line:column` otherwise.
     public func number(row: Int, column: Int) throws -> Double {
-        let text = rows[row][column].trimmingWhitespace
-        if text.isEmpty {
-            throw DataError(path: path, "missing value in column \(columnName(column))", line: lineNumbers[row], column: column + 1)
+        let text = rows[row][column]
+        var utf8 = Array(text.utf8)
+        let value = utf8.withUnsafeMutableBytes { raw in
+            CSVScanner(bytes: UnsafeRawBufferPointer(raw), delimiter: 0, path: path)
+                .number(CSVField(start: 0, end: raw.count, quoted: false, escapedQuotes: false, column: 1))
         }
-        guard let value = Double(text) else {
+        switch value {
+        case .number(let number): return number
+        case .missing:
+            throw DataError(path: path, "missing value in column \(columnName(column))", line: lineNumbers[row], column: column + 1)
+        case .notANumber:
             throw DataError(path: path, "'\(text)' in column \(columnName(column)) is not a number", line: lineNumbers[row], column: column + 1)
         }
-        guard value.isFinite else {
-            throw DataError(path: path, "'\(text)' in column \(columnName(column)) is not a finite number", line: lineNumbers[row], column: column + 1)
-        }
-        return value
     }
 
     /// Every column but `targetColumn` as features `[rows, columns − 1]`, and `targetColumn` as
@@ -122,15 +89,5 @@ public struct CSVTable: Sendable {
     public func columnName(_ column: Int) -> String {
         if let header, column < header.count { return "'\(header[column])'" }
         return "\(column + 1)"
-    }
-}
-
-extension String {
-    /// The string without leading and trailing spaces and tabs.
-    var trimmingWhitespace: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
     }
 }

@@ -12,6 +12,21 @@ enum FileBytes {
         return bytes
     }
 
+    /// Calls `body` with the file's bytes — memory-mapped for a plain file (no copy in memory),
+    /// decompressed once for gzip — so large files are never held twice.
+    static func withContents<T>(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        guard FileManagerShim.exists(path) else { throw DataError(path: path, "no such file") }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw DataError(path: path, "cannot read the file (permissions?)")
+        }
+        if data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b {
+            let inflated = try gunzip([UInt8](data), path: path)
+            return try inflated.withUnsafeBytes(body)
+        }
+        return try data.withUnsafeBytes(body)
+    }
+
     /// Inflates one or more concatenated gzip members with zlib.
     static func gunzip(_ compressed: [UInt8], path: String) throws -> [UInt8] {
         var output: [UInt8] = []

@@ -49,7 +49,7 @@ struct InteropTests {
         try NumPyArray(inputs).write(to: file("synapse_inputs.npy"))
         try NumPyArray(model.predict(inputs).converted(to: Double.self)).write(to: file("synapse_predictions.npy"))
         try NumPyArray(Tensor<Float>(shape: [2, 3], scalars: [1.5, -2, 3, 0, 1e-7, 65504])).write(to: file("synapse_float32.npy"))
-        try NumPyArray(Tensor<Double>([Double.pi, -1e300, 5e-324, 0])).write(to: file("synapse_float64.npy"))
+        try NumPyArray(Tensor<Double>([Double.pi, -1e300, Double.leastNonzeroMagnitude, 0])).write(to: file("synapse_float64.npy"))
         try NumPyArray(integers: [Int(Int32.min), 0, Int(Int32.max)], dtype: .int32).write(to: file("synapse_int32.npy"))
         try NumPyArray(integers: [-(1 << 62), 1, 2, 1 << 62], shape: [2, 2]).write(to: file("synapse_int64.npy"))
         try NumPyArray(integers: [0, 1, 127, 128, 255], dtype: .uint8).write(to: file("synapse_uint8.npy"))
