@@ -35,6 +35,19 @@ struct ReaderTests {
         #expect((0..<10).map { c in labels.filter { $0 == c }.count } == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180])
     }
 
+    @Test("MNIST training set from .gz: 60 000 images, the README's pixel sum and label counts; timed")
+    func mnistTraining() throws {
+        let start = Date()
+        let train: Dataset<Float> = try MNIST.load(.train, from: Shared.directory.appendingPathComponent("data/mnist").path)
+        let seconds = Date().timeIntervalSince(start)
+        print("MNIST: 60 000 training images and labels loaded from .gz in \(String(format: "%.3f", seconds)) s")
+        #expect(train.features.shape == [60_000, 784])
+        let labels = train.labels
+        #expect((0..<10).map { c in labels.filter { $0 == c }.count } == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949])
+        let sum = train.features.withUnsafeBufferPointer { $0.reduce(0.0) { $0 + Double($1) } }
+        #expect(abs(sum * 255 - 1_567_298_545) < 100)
+    }
+
     @Test("IDX: MNIST headers, counts, first labels; corrupt files are errors")
     func idx() throws {
         let directory = Shared.directory.appendingPathComponent("data/mnist").path
