@@ -1,3 +1,5 @@
+import Foundation
+
 /// GNU-style argument parsing: `--name value`, `--name=value`, boolean `--flag`, `-h`, and `--`
 /// to end options. Each command declares the options it accepts; anything else is a usage error.
 struct Arguments {
@@ -45,6 +47,67 @@ struct Arguments {
                 throw CommandLineError.usage("unknown option '--\(name)'", command: command)
             }
         }
+    }
+
+    /// Fills options not given on the command line from a JSON object file (`--config`): keys are
+    /// long option names, values strings, numbers or booleans (true sets a flag). Unknown keys and
+    /// malformed files are errors; the command line wins over the file.
+    mutating func merge(configFile path: String, command: String, valued: Set<String>, flags: Set<String>) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandLineError.failure("\(path): cannot read the configuration file")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data), let entries = object as? [String: Any] else {
+            throw CommandLineError.failure("\(path): the configuration must be a JSON object of option names and values")
+        }
+        for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
+            guard valued.contains(key) || flags.contains(key), key != "config" else {
+                throw CommandLineError.usage("\(path): unknown option '\(key)' in the configuration file", command: command)
+            }
+            guard options[key] == nil else { continue }
+            if flags.contains(key) {
+                guard let on = value as? Bool else {
+                    throw CommandLineError.usage("\(path): option '\(key)' must be true or false", command: command)
+                }
+                if on { options[key] = "true" }
+            } else if let text = value as? String {
+                options[key] = text
+            } else if let number = value as? NSNumber, !(value is Bool) {
+                options[key] = number.stringValue
+            } else if let list = value as? [Any] {
+                options[key] = list.map { "\($0)" }.joined(separator: ",")
+            } else {
+                throw CommandLineError.usage("\(path): option '\(key)' must be a string, a number or a list", command: command)
+            }
+        }
+    }
+
+    /// A string option, or nil.
+    func string(_ name: String) -> String? { options[name] }
+
+    /// A floating-point option in `range`, `defaultValue` when absent; a usage error otherwise.
+    func double(_ name: String, default defaultValue: Double, in range: ClosedRange<Double>, command: String) throws -> Double {
+        guard let text = options[name] else { return defaultValue }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            throw CommandLineError.usage("option '--\(name)' expects a number in \(range.lowerBound)...\(range.upperBound), got '\(text)'", command: command)
+        }
+        return value
+    }
+
+    /// One of `choices`, `defaultValue` when absent; a usage error listing the choices otherwise.
+    func choice(_ name: String, _ choices: [String], default defaultValue: String?, command: String) throws -> String? {
+        guard let text = options[name] else { return defaultValue }
+        guard choices.contains(text.lowercased()) else {
+            throw CommandLineError.usage("option '--\(name)' must be one of \(choices.joined(separator: ", ")), got '\(text)'", command: command)
+        }
+        return text.lowercased()
+    }
+
+    /// A required option; a usage error naming it when absent.
+    func required(_ name: String, command: String) throws -> String {
+        guard let value = options[name], !value.isEmpty else {
+            throw CommandLineError.usage("missing required option '--\(name)'", command: command)
+        }
+        return value
     }
 
     /// Whether a boolean flag (or `--help`) was given.

@@ -9,8 +9,13 @@ Synapse: a neural-network library and tool in Swift, grown from the tutorial
 "Implementing a Neural Network from Scratch in Python".
 
 Commands:
-  demo [seed|xor|digits|mnist]  run a built-in demonstration (no name: the README's main job)
-  bench                         print throughput figures (tutorial epochs, GEMM GFLOP/s)
+  train     train a network on a CSV, .npy or MNIST data set and save the model
+  evaluate  loss and metrics of a saved model on labelled data
+  predict   predictions of a saved model, as CSV
+  inspect   what a model file holds: architecture, parameters, metadata
+  plot      SVG pictures: the network, a decision boundary, a confusion matrix
+  demo      built-in demonstrations: seed, xor, digits, mnist (no name: the README's main job)
+  bench     throughput figures (tutorial epochs, GEMM GFLOP/s)
 
 Options:
   -h, --help     show this help ('synapse COMMAND --help' for a command's options)
@@ -28,6 +33,11 @@ func main() -> Int32 {
     arguments.removeFirst()
     do {
         switch command {
+        case "train": try TrainCommand.run(arguments)
+        case "evaluate": try EvaluateCommand.run(arguments)
+        case "predict": try PredictCommand.run(arguments)
+        case "inspect": try InspectCommand.run(arguments)
+        case "plot": try PlotCommand.run(arguments)
         case "demo": try DemoCommand.run(arguments)
         case "bench": try BenchCommand.run(arguments)
         case "-h", "--help", "help": print(help)

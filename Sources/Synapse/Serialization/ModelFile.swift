@@ -12,6 +12,7 @@ import Foundation
 /// | `task` | `{"classification":{"classes":10}}` or `{"regression":{"outputs":1}}` |
 /// | `class_names` | `["cat","dog"]` (when known) |
 /// | `scaling` | `{"method":"standard","shift":[…],"scale":[…]}` (when fitted) |
+/// | `feature_names`, `target_name`, `loss` | the data's column names and the training loss (when known) |
 extension Model {
     /// The metadata value of `format`.
     public static var fileFormat: String { "synapse" }
@@ -34,6 +35,9 @@ extension Model {
             "task": try json(task),
         ]
         if let classNames { metadata["class_names"] = try json(classNames) }
+        if let featureNames { metadata["feature_names"] = try json(featureNames) }
+        if let targetName { metadata["target_name"] = targetName }
+        if let loss { metadata["loss"] = loss.rawValue }
         if let scaling { metadata["scaling"] = try json(scaling) }
         else if let scalingMethod { metadata["scaling_method"] = scalingMethod.rawValue }
         let entries = Dictionary(network.namedState.map { ($0.name, SafeTensors.Entry($0.tensor)) }, uniquingKeysWith: { a, _ in a })
@@ -77,6 +81,12 @@ extension Model {
         network.eval()
         let model = Model(network, task: task)
         if let names = file.metadata["class_names"] { model.classNames = try decode(names, key: "class_names", path: path) }
+        if let names = file.metadata["feature_names"] { model.featureNames = try decode(names, key: "feature_names", path: path) }
+        model.targetName = file.metadata["target_name"]
+        if let name = file.metadata["loss"] {
+            guard let loss = Loss(rawValue: name) else { throw DataError(path: path, "unknown loss '\(name)' in the metadata") }
+            model.loss = loss
+        }
         if let scalingJSON = file.metadata["scaling"] {
             let scaling: FeatureScaling = try decode(scalingJSON, key: "scaling", path: path)
             guard scaling.shift.count == scaling.scale.count else { throw DataError(path: path, "scaling has \(scaling.shift.count) shifts but \(scaling.scale.count) scales") }

@@ -33,7 +33,7 @@ extension Model {
                     progress: ((TrainingProgress) -> Void)? = nil) throws -> History {
         guard epochs > 0, batchSize > 0 else { throw TrainingError.invalidData("epochs and batch size must be positive (got \(epochs), \(batchSize))") }
         guard data.count > 0 else { throw TrainingError.invalidData("the training data is empty") }
-        let lossFunction = loss ?? defaultLoss
+        let lossFunction = loss ?? self.loss ?? defaultLoss
         if case .classification(let classes) = task, lossFunction.usesClassIndices,
            let bad = data.labels.first(where: { $0 < 0 || $0 >= classes }) {
             throw TrainingError.invalidData("label \(bad) is outside the \(classes) classes 0...\(classes - 1)")

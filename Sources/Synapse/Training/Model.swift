@@ -26,6 +26,12 @@ public final class Model<Scalar: TensorScalar> {
     public let task: Task
     /// The names of the classes, index by index (e.g. from a CSV's string labels).
     public var classNames: [String]?
+    /// The names of the input features, in order (e.g. a CSV's header), so new data can be matched by name.
+    public var featureNames: [String]?
+    /// The name of the target column the model was trained on.
+    public var targetName: String?
+    /// The loss the model is trained and evaluated with; nil for the task's default (``defaultLoss``).
+    public var loss: Loss?
     /// How features are rescaled before the network sees them; `nil` for no scaling.
     public var scalingMethod: FeatureScaling.Method?
     /// The scaling statistics, fitted on the training data by the first `fit` (or loaded).
@@ -75,7 +81,7 @@ public final class Model<Scalar: TensorScalar> {
     /// Loss and metrics of the model on `data` (evaluation mode, no gradients).
     public func evaluate(_ data: Dataset<Scalar>, loss: Loss? = nil) -> Evaluation {
         let outputs = predict(data.features)
-        let lossFunction = loss ?? defaultLoss
+        let lossFunction = loss ?? self.loss ?? defaultLoss
         let lossValue = Double(withoutGradients { lossFunction(outputs, data.targets) }.scalar)
         return evaluation(outputs: outputs, targets: data.targets, loss: lossValue, lossFunction: lossFunction)
     }
@@ -102,7 +108,7 @@ public final class Model<Scalar: TensorScalar> {
         return evaluation
     }
 
-    /// Softmax cross-entropy for classification, MSE for regression.
+    /// Softmax cross-entropy for classification, MSE for regression (used when ``loss`` is nil).
     public var defaultLoss: Loss {
         if case .classification = task { return .softmaxCrossEntropy }
         return .meanSquaredError

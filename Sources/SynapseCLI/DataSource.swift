@@ -1,0 +1,132 @@
+import Foundation
+import Synapse
+
+/// Data as the commands see it: features, targets (if any), and the names that travel with a model.
+struct LoadedData {
+    var dataset: Dataset<Float>
+    var featureNames: [String]?
+    var targetName: String?
+    /// Class names when the targets are classes (string labels, or small integers as text).
+    var classNames: [String]?
+    /// Whether the targets are real values rather than class indices (nil: not decided by the data).
+    var targetsAreNumeric: Bool
+    /// Whether targets were loaded at all.
+    var hasTargets: Bool
+    /// Rows left out for missing values.
+    var droppedRows: Int
+}
+
+/// Reads `--data` in any of its forms: a CSV file (or `-` for standard input), an `.npy`
+/// feature file with `--targets FILE.npy`, or an MNIST-layout directory of IDX files.
+enum DataSource {
+    /// Which MNIST files a directory contributes.
+    enum Role { case training, testing }
+
+    /// Loads `path`.
+    ///
+    /// - Parameters:
+    ///   - target: `--target` (a header name or a 1-based column number); nil: the model's target
+    ///     column if the file has it, else the last column (or none when `needsTarget` is false).
+    ///   - features: `--features` (comma-separated names or 1-based numbers); nil: the model's
+    ///     feature names when the file has them all, else every other column.
+    ///   - model: the model being evaluated or used, whose names and classes fix the columns and labels.
+    static func load(_ path: String, role: Role, target: String?, features: String?, targetsPath: String?,
+                     classification: Bool?, model: Model<Float>?, needsTarget: Bool, dropMissing: Bool,
+                     command: String) throws -> LoadedData {
+        var isDirectory: ObjCBool = false
+        if path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            let dataset: Dataset<Float> = try MNIST.load(role == .training ? .train : .test, from: path)
+            return LoadedData(dataset: dataset, featureNames: nil, targetName: "label", classNames: nil,
+                              targetsAreNumeric: false, hasTargets: true, droppedRows: 0)
+        }
+        if path.lowercased().hasSuffix(".npy") { return try loadNumPy(path, targetsPath: targetsPath, needsTarget: needsTarget, command: command) }
+        if targetsPath != nil { throw CommandLineError.usage("'--targets' goes with an .npy feature file", command: command) }
+        return try loadCSV(path, target: target, features: features, classification: classification, model: model,
+                           needsTarget: needsTarget, dropMissing: dropMissing, command: command)
+    }
+
+    private static func loadNumPy(_ path: String, targetsPath: String?, needsTarget: Bool, command: String) throws -> LoadedData {
+        let array = try NumPyArray.read(path)
+        guard !array.shape.isEmpty, array.shape[0] > 0 else { throw CommandLineError.failure("\(path): expected an array of rows, got shape \(array.shape)") }
+        let rows = array.shape[0], width = array.count / rows
+        let features = array.tensor(as: Float.self).reshaped([rows, width])
+        guard let targetsPath else {
+            if needsTarget { throw CommandLineError.usage("an .npy feature file needs '--targets FILE.npy'", command: command) }
+            return LoadedData(dataset: Dataset(features: features, targets: Tensor(zeros: [rows])), featureNames: nil, targetName: nil,
+                              classNames: nil, targetsAreNumeric: true, hasTargets: false, droppedRows: 0)
+        }
+        let targets = try NumPyArray.read(targetsPath)
+        guard targets.shape.first == rows, targets.count == rows else {
+            throw CommandLineError.failure("\(targetsPath): \(targets.shape) targets for \(rows) feature rows (expected [\(rows)])")
+        }
+        let isInteger = targets.dtype == .int32 || targets.dtype == .int64 || targets.dtype == .uint8
+        return LoadedData(dataset: Dataset(features: features, targets: targets.tensor(as: Float.self).reshaped([rows])),
+                          featureNames: nil, targetName: nil, classNames: nil, targetsAreNumeric: !isInteger, hasTargets: true, droppedRows: 0)
+    }
+
+    private static func loadCSV(_ path: String, target: String?, features: String?, classification: Bool?, model: Model<Float>?,
+                                needsTarget: Bool, dropMissing: Bool, command: String) throws -> LoadedData {
+        let text: String?
+        if path == "-" {
+            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        } else {
+            guard FileManager.default.fileExists(atPath: path) else { throw CommandLineError.failure("\(path): no such file") }
+            text = nil
+        }
+        // The header and width decide how names and numbers are read.
+        let (header, width) = try peekHeader(path: path, text: text)
+        func column(_ spelling: String, role: String) throws -> CSVColumn {
+            if let header, header.contains(spelling) { return .name(spelling) }
+            if let number = Int(spelling) {
+                guard number >= 1 else { throw CommandLineError.usage("\(role) column numbers start at 1, got \(number)", command: command) }
+                return .index(number - 1)
+            }
+            return .name(spelling)   // the loader reports unknown names with the list of columns
+        }
+        var targetColumn: CSVColumn? = nil
+        if let target { targetColumn = try column(target, role: "target") }
+        else if let name = model?.targetName, let header, header.contains(name) { targetColumn = .name(name) }
+        else if needsTarget { targetColumn = .index(max(width - 1, 0)) }
+        var featureColumns: [CSVColumn]? = nil
+        if let features {
+            featureColumns = try features.split(separator: ",").map { try column(String($0).trimmingCharacters(in: .whitespaces), role: "feature") }
+        } else if let names = model?.featureNames, let header, names.allSatisfy(header.contains) {
+            featureColumns = names.map { .name($0) }
+        }
+        let isClassifier: Bool? = model.map { if case .classification = $0.task { return true } else { return false } } ?? classification
+        let labels: CSVLabels = isClassifier == true ? .classNames : isClassifier == false ? .numbers : .automatic
+        let classNames = isClassifier == true ? model?.classNames : nil
+        let missing: MissingValuePolicy = dropMissing ? .dropRows : .error
+        let loaded: CSVDataset<Float> = try text.map {
+            try CSVDataset.parse($0, path: "-", target: targetColumn, features: featureColumns, labels: labels, classNames: classNames, missingValues: missing)
+        } ?? CSVDataset.load(path, target: targetColumn, features: featureColumns, labels: labels, classNames: classNames, missingValues: missing)
+        return LoadedData(dataset: loaded.dataset, featureNames: loaded.featureNames, targetName: loaded.targetName,
+                          classNames: loaded.classNames, targetsAreNumeric: loaded.classNames == nil, hasTargets: targetColumn != nil,
+                          droppedRows: loaded.droppedRows)
+    }
+
+    /// The header names if the file has a header row (detected as the loader does), and the number of columns.
+    private static func peekHeader(path: String, text: String?) throws -> (header: [String]?, width: Int) {
+        // The first two lines are enough; read them through the loader on a prefix.
+        let prefix: String
+        if let text { prefix = String(text.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: true).prefix(2).joined(separator: "\n")) }
+        else { prefix = try firstLines(of: path) }
+        guard !prefix.isEmpty, let table = try? CSVTable.parse(prefix + "\n", path: path) else { return (nil, 0) }
+        return (table.header, table.columnCount)
+    }
+
+    /// The first two non-empty lines of a (possibly gzip-compressed) file.
+    private static func firstLines(of path: String) throws -> String {
+        if path.lowercased().hasSuffix(".gz") {
+            // Small tables only need this for names; gzip CSVs are read whole by the table parser.
+            guard let table = try? CSVTable.read(path) else { return "" }
+            return ([table.header.map { $0.joined(separator: ",") }].compactMap { $0 }
+                    + table.rows.prefix(1).map { $0.joined(separator: ",") }).joined(separator: "\n")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandLineError.failure("\(path): cannot read the file") }
+        defer { try? handle.close() }
+        let data = handle.readData(ofLength: 1 << 16)
+        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).prefix(2)
+        return lines.joined(separator: "\n")
+    }
+}

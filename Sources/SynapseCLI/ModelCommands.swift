@@ -1,0 +1,307 @@
+import Foundation
+import Synapse
+
+/// Loading a model file for a command, with errors that exit 1 and name the file.
+enum ModelFile {
+    static func load(_ path: String) throws -> Model<Float> {
+        guard FileManager.default.fileExists(atPath: path) else { throw CommandLineError.failure("\(path): no such model file") }
+        return try Model<Float>.load(from: path)
+    }
+
+    /// The model's class labels: its class names, or the indices as text.
+    static func classLabels(_ model: Model<Float>) -> [String] {
+        if let names = model.classNames { return names }
+        if case .classification(let classes) = model.task { return (0..<classes).map(String.init) }
+        return []
+    }
+}
+
+/// `synapse evaluate`: loss and metrics of a saved model on labelled data.
+enum EvaluateCommand {
+    static let help = """
+    Usage: synapse evaluate --model MODEL --data PATH [--target COLUMN] [--json]
+
+    Computes the model's loss and metrics on PATH (a CSV file, an .npy file with --targets, or an
+    MNIST directory, whose t10k-* test files are used). Classification: accuracy, macro
+    precision/recall/F1 and the confusion matrix; regression: MSE, MAE and R².
+
+    Options:
+          --model MODEL        the model file (required)
+          --data PATH          labelled data (required)
+          --target COLUMN      target column name or 1-based number (default: the model's target column)
+          --features COLS      feature columns (default: the model's feature names)
+          --targets FILE.npy   targets for an .npy feature file
+          --drop-missing       leave out rows with missing values
+          --json               print one JSON object (keys: loss, accuracy, precision, recall, f1,
+                               confusion_matrix, classes, samples; or loss, mse, mae, r2, samples)
+      -h, --help               show this help
+    """
+
+    static func run(_ arguments: [String]) throws {
+        let options = try Arguments(arguments, command: "evaluate", valued: ["model", "data", "target", "features", "targets"],
+                                    flags: ["json", "drop-missing"])
+        if options.flag("help") { print(help); return }
+        let (modelPath, dataPath) = (try options.required("model", command: "evaluate"), try options.required("data", command: "evaluate"))
+        let model = try ModelFile.load(modelPath)
+        let data = try DataSource.load(dataPath, role: .testing, target: options.string("target"),
+                                       features: options.string("features"), targetsPath: options.string("targets"), classification: nil,
+                                       model: model, needsTarget: true, dropMissing: options.flag("drop-missing"), command: "evaluate")
+        try checkWidth(model, data, command: "evaluate")
+        let evaluation = model.evaluate(data.dataset)
+        let classes = ModelFile.classLabels(model)
+        if options.flag("json") {
+            var object: [String: Any] = ["loss": evaluation.loss, "samples": data.dataset.count]
+            for (name, value) in evaluation.metrics { object[name] = value }
+            if let matrix = evaluation.confusionMatrix { object["confusion_matrix"] = matrix; object["classes"] = classes }
+            let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: json, as: UTF8.self))
+            return
+        }
+        print(String(format: "samples   %d", data.dataset.count))
+        print(String(format: "loss      %.6f", evaluation.loss))
+        if let accuracy = evaluation.accuracy, let report = evaluation.report, let matrix = evaluation.confusionMatrix {
+            print(String(format: "accuracy  %.4f", accuracy))
+            print(String(format: "precision %.4f (macro)\nrecall    %.4f (macro)\nf1        %.4f (macro)", report.macroPrecision, report.macroRecall, report.macroF1))
+            let width = max(5, classes.map(\.count).max() ?? 1)
+            print("\n" + "class".padding(toLength: width, withPad: " ", startingAt: 0) + "  precision  recall  f1      support")
+            for (i, name) in classes.enumerated() where i < report.f1.count {
+                print(name.padding(toLength: width, withPad: " ", startingAt: 0)
+                      + String(format: "  %.4f     %.4f  %.4f  %d", report.precision[i], report.recall[i], report.f1[i], report.support[i]))
+            }
+            print("\nconfusion matrix (rows: true class, columns: predicted)")
+            let cell = max(width, String(matrix.flatMap { $0 }.max() ?? 0).count) + 1
+            print(String(repeating: " ", count: width) + classes.map { $0.leftPadded(cell) }.joined())
+            for (i, row) in matrix.enumerated() {
+                print((classes[safe: i] ?? "\(i)").padding(toLength: width, withPad: " ", startingAt: 0) + row.map { String($0).leftPadded(cell) }.joined())
+            }
+        } else {
+            print(String(format: "mse       %.6f\nmae       %.6f\nr2        %.6f", evaluation.meanSquaredError ?? .nan,
+                         evaluation.meanAbsoluteError ?? .nan, evaluation.r2 ?? .nan))
+        }
+    }
+
+    /// The data must have as many features as the model's input.
+    static func checkWidth(_ model: Model<Float>, _ data: LoadedData, command: String) throws {
+        guard let spec = try? LayerSpec(describing: model.network), let expected = spec.inputSize else { return }
+        let given = data.dataset.features.shape.dropFirst().reduce(1, *)
+        guard given == expected else {
+            let names = model.featureNames.map { " (\($0.joined(separator: ", ")))" } ?? ""
+            throw CommandLineError.failure("the data has \(given) feature columns but the model expects \(expected)\(names)")
+        }
+    }
+}
+
+/// `synapse predict`: one output row per input row, as CSV.
+enum PredictCommand {
+    static let help = """
+    Usage: synapse predict --model MODEL --data PATH|- [--output FILE] [--probabilities]
+
+    Prints one CSV row per input row: the predicted class label (classification), the
+    probability of every class (--probabilities), or the predicted values (regression).
+    PATH is a CSV file (its target column, if present, is ignored), '-' for CSV on standard
+    input, an .npy feature file, or an MNIST directory (its t10k-* images).
+
+    Options:
+          --model MODEL     the model file (required)
+          --data PATH|-     the inputs (required)
+          --features COLS   feature columns (default: the model's feature names)
+          --output FILE     write the CSV to FILE (atomically) instead of standard output
+          --probabilities   class probabilities instead of labels
+          --drop-missing    leave out rows with missing values
+      -h, --help            show this help
+    """
+
+    static func run(_ arguments: [String]) throws {
+        let options = try Arguments(arguments, command: "predict", valued: ["model", "data", "features", "output"],
+                                    flags: ["probabilities", "drop-missing"])
+        if options.flag("help") { print(help); return }
+        let (modelPath, dataPath) = (try options.required("model", command: "predict"), try options.required("data", command: "predict"))
+        let model = try ModelFile.load(modelPath)
+        let data = try DataSource.load(dataPath, role: .testing, target: nil,
+                                       features: options.string("features"), targetsPath: nil, classification: nil, model: model,
+                                       needsTarget: false, dropMissing: options.flag("drop-missing"), command: "predict")
+        try EvaluateCommand.checkWidth(model, data, command: "predict")
+        let outputs = model.predict(data.dataset.features)
+        var lines: [String] = []
+        let columns = outputs.shape.count > 1 ? outputs.shape[1] : 1
+        let values = outputs.scalars
+        switch model.task {
+        case .classification:
+            let classes = ModelFile.classLabels(model)
+            let probabilities = probabilitiesOf(outputs, loss: model.loss ?? model.defaultLoss)
+            if options.flag("probabilities") {
+                lines.append(classes.map(csvField).joined(separator: ","))
+                for row in probabilities { lines.append(row.map { String(format: "%.6g", $0) }.joined(separator: ",")) }
+            } else {
+                lines.append(csvField(model.targetName ?? "prediction"))
+                for row in probabilities {
+                    let best = row.indices.max { row[$0] < row[$1] } ?? 0
+                    lines.append(csvField(classes[safe: best] ?? String(best)))
+                }
+            }
+        case .regression:
+            let name = model.targetName ?? "prediction"
+            lines.append(columns == 1 ? csvField(name) : (0..<columns).map { csvField("\(name)_\($0)") }.joined(separator: ","))
+            for r in 0..<outputs.shape[0] {
+                lines.append((0..<columns).map { String(format: "%.8g", values[r * columns + $0]) }.joined(separator: ","))
+            }
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        if let output = options.string("output") {
+            try AtomicFile.write(Array(text.utf8), to: output)
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    /// Per-row class probabilities from the network's outputs under its loss.
+    static func probabilitiesOf(_ outputs: Tensor<Float>, loss: Loss) -> [[Double]] {
+        let rows = outputs.shape[0], columns = outputs.count / max(rows, 1)
+        let values = outputs.scalars.map(Double.init)
+        return (0..<rows).map { r in
+            let row = Array(values[(r * columns)..<((r + 1) * columns)])
+            switch loss {
+            case .binaryCrossEntropy: return [1 - row[0], row[0]]
+            case .binaryCrossEntropyWithLogits: let p = 1 / (1 + exp(-row[0])); return [1 - p, p]
+            case .negativeLogLikelihood: return row.map { exp($0) }
+            default:
+                let m = row.max() ?? 0
+                let e = row.map { exp($0 - m) }, s = e.reduce(0, +)
+                return e.map { $0 / s }
+            }
+        }
+    }
+
+    /// A CSV field, quoted when it needs to be.
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+}
+
+/// `synapse inspect`: what a model file holds.
+enum InspectCommand {
+    static let help = """
+    Usage: synapse inspect MODEL
+
+    Prints the model's architecture with parameter counts per layer, its task, classes, feature
+    scaling and other metadata, the stored tensors and the file size.
+
+    Options:
+      -h, --help  show this help
+    """
+
+    static func run(_ arguments: [String]) throws {
+        let options = try Arguments(arguments, command: "inspect")
+        if options.flag("help") { print(help); return }
+        guard options.positional.count == 1 else {
+            throw CommandLineError.usage(options.positional.isEmpty ? "missing the model file" : "expected one model file, got \(options.positional.count)", command: "inspect")
+        }
+        let path = options.positional[0]
+        let model = try ModelFile.load(path)
+        let file = try SafeTensors.read(path)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        print("file: \(path) (\(size) bytes, safetensors, \(file.metadata["dtype"] ?? "?"), format \(file.metadata["format"] ?? "?") \(file.metadata["format_version"] ?? ""))")
+        switch model.task {
+        case .classification(let classes):
+            print("task: classification, \(classes) classes: \(ModelFile.classLabels(model).joined(separator: ", "))")
+        case .regression(let outputs): print("task: regression, \(outputs) output\(outputs == 1 ? "" : "s")")
+        }
+        if let loss = model.loss { print("loss: \(loss.rawValue)") }
+        if let names = model.featureNames {
+            let shown = names.count > 12 ? names.prefix(10).joined(separator: ", ") + ", … (\(names.count) in all)" : names.joined(separator: ", ")
+            print("features: \(shown)")
+        }
+        if let target = model.targetName { print("target: \(target)") }
+        if let scaling = model.scaling { print("scaling: \(scaling.method.rawValue) over \(scaling.shift.count) features") }
+        print("\narchitecture:")
+        print(model.network.summary)
+        print("\ntensors:")
+        for name in file.entries.keys.sorted() {
+            let entry = file.entries[name]!
+            print("  \(name)  \(entry.dtype.rawValue) \(entry.shape)")
+        }
+    }
+}
+
+/// `synapse plot`: SVG pictures of a model.
+enum PlotCommand {
+    static let help = """
+    Usage: synapse plot MODEL --kind network|boundary|confusion --out FILE.svg [--data PATH]
+
+    Draws the model as SVG:
+      network    the layers and their connections (like the tutorial's figure; wide layers elided)
+      boundary   the decision regions of a classifier with 2 features, with the points of --data
+      confusion  the confusion matrix of a classifier on --data, as a heatmap
+
+    Options:
+          --kind KIND       network, boundary or confusion (required)
+          --out FILE.svg    where to write the SVG (required; written atomically)
+          --data PATH       labelled data, for boundary and confusion
+          --target COLUMN   target column name or 1-based number (default: the model's)
+          --targets FILE    targets for an .npy feature file
+      -h, --help            show this help
+    """
+
+    static func run(_ arguments: [String]) throws {
+        let options = try Arguments(arguments, command: "plot", valued: ["kind", "out", "data", "target", "targets"])
+        if options.flag("help") { print(help); return }
+        guard options.positional.count == 1 else {
+            throw CommandLineError.usage(options.positional.isEmpty ? "missing the model file" : "expected one model file, got \(options.positional.count)", command: "plot")
+        }
+        let kind = try options.choice("kind", ["network", "boundary", "confusion"], default: nil, command: "plot")
+        guard let kind else { throw CommandLineError.usage("missing required option '--kind'", command: "plot") }
+        let out = try options.required("out", command: "plot")
+        let path = options.positional[0]
+        if kind != "network" && options.string("data") == nil {
+            throw CommandLineError.usage("missing required option '--data' (a '\(kind)' plot shows the model on data)", command: "plot")
+        }
+        let model = try ModelFile.load(path)
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let document: String
+        if kind == "network" {
+            document = Charts.network(try LayerSpec(describing: model.network), featureNames: model.featureNames,
+                                      classNames: model.classNames, title: "Network of \(name)")
+        } else {
+            guard case .classification = model.task else { throw CommandLineError.failure("\(path): a '\(kind)' plot needs a classifier") }
+            let dataPath = try options.required("data", command: "plot")
+            let data = try DataSource.load(dataPath, role: .testing, target: options.string("target"), features: nil,
+                                           targetsPath: options.string("targets"), classification: true, model: model, needsTarget: true,
+                                           dropMissing: true, command: "plot")
+            try EvaluateCommand.checkWidth(model, data, command: "plot")
+            if kind == "boundary" {
+                guard data.dataset.features.shape[1] == 2 else {
+                    throw CommandLineError.failure("a decision boundary needs a model with 2 features; this one has \(data.dataset.features.shape[1])")
+                }
+                document = Charts.boundary(model: model, data: data.dataset, featureNames: model.featureNames ?? data.featureNames ?? [],
+                                           title: "Decision regions of \(name)")
+            } else {
+                let evaluation = model.evaluate(data.dataset)
+                document = Charts.confusion(evaluation.confusionMatrix ?? [], classNames: ModelFile.classLabels(model),
+                                            title: String(format: "Confusion matrix of %@ (accuracy %.3f)", name, evaluation.accuracy ?? 0))
+            }
+        }
+        try AtomicFile.write(Array(document.utf8), to: out)
+        print("wrote \(out)")
+    }
+}
+
+extension String {
+    /// The string right-aligned in `width` characters.
+    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
+
+extension LayerSpec {
+    /// The number of input features the architecture expects (from its first dense layer).
+    var inputSize: Int? {
+        switch self {
+        case .dense(let inputs, _, _, _): return inputs
+        case .sequential(let layers):
+            for layer in layers {
+                if case .flatten = layer { return nil }
+                if let size = layer.inputSize { return size }
+            }
+            return nil
+        default: return nil
+        }
+    }
+}
