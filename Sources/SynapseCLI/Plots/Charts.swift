@@ -114,7 +114,7 @@ enum Charts {
         for j in 0..<n {
             for i in 0..<n {
                 svg.rect(x: frame.left + Double(i) * cellW, y: frame.top + Double(j) * cellH, width: cellW + 0.3, height: cellH + 0.3,
-                         fill: SVG.palette[predicted[j * n + i] % SVG.palette.count], opacity: 0.28)
+                         fill: tint(SVG.palette[predicted[j * n + i] % SVG.palette.count], 0.28))
             }
         }
         svg.endGroup()
@@ -180,6 +180,13 @@ enum Charts {
         svg.endGroup()
         return svg.document
     }
+}
+
+/// `color` (#rrggbb) mixed with white, `amount` of the colour: an opaque tint, so overlapping cells show no seams.
+func tint(_ color: String, _ amount: Double) -> String {
+    let hex = Int(color.dropFirst(), radix: 16) ?? 0
+    let channels = [(hex >> 16) & 0xff, (hex >> 8) & 0xff, hex & 0xff].map { Int(255 - amount * Double(255 - $0)) }
+    return String(format: "#%02x%02x%02x", channels[0], channels[1], channels[2])
 }
 
 extension Array {
