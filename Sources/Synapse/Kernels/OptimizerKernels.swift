@@ -36,7 +36,31 @@ enum OptimizerKernels {
         case .adam(let lr, let beta1, let beta2, let epsilon, let weightDecay, let decoupled, let bc1, let bc2Root, let amsgrad):
             guard let m = first, let v = second else { preconditionFailure("Adam needs its moment buffers") }
             let stepSize = lr / bc1
-            for i in 0..<count {
+            // Sixteen lanes at a time, then the tail; each lane does exactly the scalar arithmetic
+            // below in the same order, so results are identical to an element-by-element loop.
+            typealias V = SIMD16<T>
+            var i = 0
+            if !amsgrad {
+                let decay = V(repeating: 1 - lr * decoupled), l2 = V(repeating: weightDecay)
+                let b1 = V(repeating: beta1), b2 = V(repeating: beta2), c1 = V(repeating: 1 - beta1), c2 = V(repeating: 1 - beta2)
+                let size = V(repeating: stepSize), root = V(repeating: bc2Root), eps = V(repeating: epsilon)
+                let raw = (UnsafeMutableRawPointer(θ), UnsafeRawPointer(gradient), UnsafeMutableRawPointer(m), UnsafeMutableRawPointer(v))
+                while i + V.scalarCount <= count {
+                    let offset = i * MemoryLayout<T>.stride
+                    var p = raw.0.loadUnaligned(fromByteOffset: offset, as: V.self)
+                    if decoupled != 0 { p = p * decay }
+                    var g = raw.1.loadUnaligned(fromByteOffset: offset, as: V.self)
+                    if weightDecay != 0 { g = g + l2 * p }
+                    let mv = b1 * raw.2.loadUnaligned(fromByteOffset: offset, as: V.self) + c1 * g
+                    let vv = b2 * raw.3.loadUnaligned(fromByteOffset: offset, as: V.self) + c2 * g * g
+                    raw.2.storeBytes(of: mv, toByteOffset: offset, as: V.self)
+                    raw.3.storeBytes(of: vv, toByteOffset: offset, as: V.self)
+                    p = p - size * mv / (vv.squareRoot() / root + eps)
+                    raw.0.storeBytes(of: p, toByteOffset: offset, as: V.self)
+                    i += V.scalarCount
+                }
+            }
+            while i < count {
                 if decoupled != 0 { θ[i] *= 1 - lr * decoupled }
                 var g = gradient[i]
                 if weightDecay != 0 { g += weightDecay * θ[i] }
@@ -48,6 +72,7 @@ enum OptimizerKernels {
                     second = vMax[i]
                 }
                 θ[i] -= stepSize * m[i] / (second.squareRoot() / bc2Root + epsilon)
+                i += 1
             }
         case .rmsprop(let lr, let alpha, let epsilon, let weightDecay, let momentum, let centered):
             guard let v = first else { preconditionFailure("RMSProp needs its square-average buffer") }
