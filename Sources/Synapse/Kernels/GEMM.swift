@@ -1,3 +1,4 @@
+import CSynapseKernels
 import Foundation
 
 /// The single matrix-product entry point of the library:
@@ -23,9 +24,48 @@ import Foundation
 /// Built without target flags, Swift turns `SIMD16<Float>` arithmetic into SSE multiplies and adds
 /// (FMA would need `-march` flags; see README, Design).
 public enum GEMM {
+    /// Which implementation computes `Float` products.
+    public enum Backend: String, Sendable, CaseIterable {
+        /// The pure-Swift kernel (SIMD8 multiply and add; SSE without target flags).
+        case swift
+        /// The FMA micro-kernels of `CSynapseKernels` (AVX-512 or AVX2, checked at run time);
+        /// the Swift kernel on CPUs without FMA.
+        case native
+    }
+
+    /// The backend used for `Float` products: `SYNAPSE_GEMM=swift|native` in the environment, or
+    /// `native` by default. Set it before starting work, not while products run.
+    nonisolated(unsafe) public static var backend: Backend =
+        ProcessInfo.processInfo.environment["SYNAPSE_GEMM"].flatMap(Backend.init(rawValue:)) ?? .native
+
+    /// The micro-kernel `native` runs on this CPU: `avx512`, `avx2`, or `swift` when the CPU lacks FMA.
+    public static let nativeKernel: String = ["swift", "avx2", "avx512"][Int(synapse_cpu_level())]
+
+    /// A register-tile implementation and the width of the B strips it reads.
+    enum MicroKernel {
+        case swift, avx2, avx512
+        var nr: Int {
+            switch self {
+            case .swift: return 8
+            case .avx2: return 16
+            case .avx512: return 32
+            }
+        }
+    }
+
+    /// The micro-kernel for `Float` under the current backend.
+    static var floatKernel: MicroKernel {
+        guard backend == .native else { return .swift }
+        switch nativeKernel {
+        case "avx512": return .avx512
+        case "avx2": return .avx2
+        default: return .swift
+        }
+    }
+
     /// Rows of C per micro-tile.
     static let mr = 6
-    /// Columns of C per micro-tile (one SIMD16 vector).
+    /// Columns of C per micro-tile of the Swift kernel (one SIMD8 vector).
     static let nr = 8
     /// Depth of a packed slice of the inner dimension (A and B strips stay in L1/L2).
     static let kc = 256
@@ -41,7 +81,7 @@ public enum GEMM {
                                 b: UnsafePointer<Float>, ldb: Int,
                                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         run(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-            b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, kernel: floatKernel)
     }
 
     /// `C = alpha · op(A) · op(B) + beta · C` for `Double` (same contract as the `Float` version).
@@ -50,14 +90,14 @@ public enum GEMM {
                                 b: UnsafePointer<Double>, ldb: Int,
                                 beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
         run(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-            b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, kernel: .swift)
     }
 
     /// The algorithm, written once and specialised for `Float` and `Double` by the two entry points.
     @inline(__always)
     static func run<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                                      alpha: T, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
-                                     beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
+                                     beta: T, c: UnsafeMutablePointer<T>, ldc: Int, kernel: MicroKernel) {
         guard m > 0 && n > 0 else { return }
         if k == 0 || alpha == 0 {
             scale(c, rows: m, columns: n, ldc: ldc, by: beta)
@@ -66,12 +106,19 @@ public enum GEMM {
         // Element accessors for op(A)[i, p] and op(B)[p, j].
         let aRow = transposeA ? 1 : lda, aColumn = transposeA ? lda : 1
         let bRow = transposeB ? 1 : ldb, bColumn = transposeB ? ldb : 1
+        if m < mr && m * n * k > directThreshold {
+            // A few rows (batch-1 inference): vector loops along the contiguous dimension.
+            rowsTimesMatrix(m: m, n: n, k: k, alpha: alpha, a: a, aRow: aRow, aColumn: aColumn, b: b, bRow: bRow, bColumn: bColumn,
+                            beta: beta, c: c, ldc: ldc)
+            return
+        }
         if m * n * k <= directThreshold || m < mr {
             direct(m: m, n: n, k: k, alpha: alpha, a: a, aRow: aRow, aColumn: aColumn, b: b, bRow: bRow, bColumn: bColumn,
                    beta: beta, c: c, ldc: ldc)
             return
         }
 
+        let nr = kernel.nr
         let strips = (n + nr - 1) / nr
         let packedB = UnsafeMutablePointer<T>.allocate(capacity: strips * nr * Swift.min(k, kc))
         defer { packedB.deallocate() }
@@ -83,7 +130,7 @@ public enum GEMM {
         var p0 = 0
         while p0 < k {
             let depth = Swift.min(kc, k - p0)
-            packB(b + p0 * bRow, bRow: bRow, bColumn: bColumn, depth: depth, n: n, into: packedB)
+            packB(b + p0 * bRow, bRow: bRow, bColumn: bColumn, depth: depth, n: n, nr: nr, into: packedB)
             let firstSlice = p0 == 0
             let aSlice = a + p0 * aColumn
             Parallel.forEach(tasks: rowBlocks * columnGroups) { task in
@@ -99,9 +146,24 @@ public enum GEMM {
                     let j0 = s * nr, columns = Swift.min(nr, n - j0)
                     for r in 0..<rowStrips {
                         let ir = r * mr, tileRows = Swift.min(mr, rows - ir)
-                        microKernel(depth: depth, a: packedA + r * mr * depth, b: packedB + s * nr * depth,
-                                    c: c + (i0 + ir) * ldc + j0, ldc: ldc, rows: tileRows, columns: columns,
-                                    alpha: alpha, beta: firstSlice ? beta : 1)
+                        let tileA = packedA + r * mr * depth, tileB = packedB + s * nr * depth, tileC = c + (i0 + ir) * ldc + j0
+                        let tileBeta = firstSlice ? beta : 1
+                        switch kernel {
+                        case .swift:
+                            microKernel(depth: depth, a: tileA, b: tileB, c: tileC, ldc: ldc, rows: tileRows, columns: columns,
+                                        alpha: alpha, beta: tileBeta)
+                        case .avx2, .avx512:
+                            // Only chosen for Float (see `floatKernel`).
+                            let fa = UnsafeRawPointer(tileA).assumingMemoryBound(to: Float.self)
+                            let fb = UnsafeRawPointer(tileB).assumingMemoryBound(to: Float.self)
+                            let fc = UnsafeMutableRawPointer(tileC).assumingMemoryBound(to: Float.self)
+                            let (fAlpha, fBeta) = (unsafeBitCast(alpha, to: Float.self), unsafeBitCast(tileBeta, to: Float.self))
+                            if kernel == .avx512 {
+                                synapse_sgemm_6x32_avx512(depth, fa, fb, fc, ldc, tileRows, columns, fAlpha, fBeta)
+                            } else {
+                                synapse_sgemm_6x16_avx2(depth, fa, fb, fc, ldc, tileRows, columns, fAlpha, fBeta)
+                            }
+                        }
                     }
                 }
             }
@@ -136,7 +198,7 @@ public enum GEMM {
     /// Packs `depth × n` of op(B) into strips of `nr` columns: strip s holds, for p in 0..<depth,
     /// the `nr` values op(B)[p, s·nr ..< s·nr + nr] contiguously (zero-padded past n).
     @inline(__always)
-    static func packB<T: TensorScalar>(_ b: UnsafePointer<T>, bRow: Int, bColumn: Int, depth: Int, n: Int,
+    static func packB<T: TensorScalar>(_ b: UnsafePointer<T>, bRow: Int, bColumn: Int, depth: Int, n: Int, nr: Int,
                                        into packed: UnsafeMutablePointer<T>) {
         let strips = (n + nr - 1) / nr
         for s in 0..<strips {
@@ -151,6 +213,62 @@ public enum GEMM {
                     for j in width..<nr { dst[j] = 0 }
                 }
             }
+        }
+    }
+
+    /// `C = alpha · op(A) · op(B) + beta · C` for fewer than `mr` rows of A, without packing: each
+    /// element is a dot product along a contiguous B column (`x · Wᵀ`, the layout of ``Dense``), or
+    /// rows of B are accumulated with SIMD when B's rows are contiguous. Fixed order, no threads.
+    @inline(__always)
+    static func rowsTimesMatrix<T: TensorScalar>(m: Int, n: Int, k: Int, alpha: T, a: UnsafePointer<T>, aRow: Int, aColumn: Int,
+                                                 b: UnsafePointer<T>, bRow: Int, bColumn: Int,
+                                                 beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
+        typealias V = SIMD16<T>
+        let width = V.scalarCount
+        if aColumn == 1 && bRow == 1 {
+            // Dot products: both operands contiguous along p.
+            for i in 0..<m {
+                let x = UnsafeRawPointer(a + i * aRow)
+                for j in 0..<n {
+                    let w = UnsafeRawPointer(b + j * bColumn)
+                    var partial = V()
+                    var p = 0
+                    while p + width <= k {
+                        let offset = p * MemoryLayout<T>.stride
+                        partial = partial + x.loadUnaligned(fromByteOffset: offset, as: V.self) * w.loadUnaligned(fromByteOffset: offset, as: V.self)
+                        p += width
+                    }
+                    var sum = partial.sum()
+                    while p < k { sum += a[i * aRow + p] * b[j * bColumn + p]; p += 1 }
+                    let target = c + i * ldc + j
+                    target.pointee = beta == 0 ? alpha * sum : alpha * sum + beta * target.pointee
+                }
+            }
+            return
+        }
+        // Otherwise accumulate a row of C at a time: C[i, :] = Σₚ op(A)[i, p] · op(B)[p, :].
+        let row = UnsafeMutablePointer<T>.allocate(capacity: n)
+        defer { row.deallocate() }
+        for i in 0..<m {
+            row.update(repeating: 0, count: n)
+            for p in 0..<k {
+                let scale = a[i * aRow + p * aColumn]
+                if bColumn == 1 {
+                    let source = UnsafeRawPointer(b + p * bRow), target = UnsafeMutableRawPointer(row)
+                    var j = 0
+                    while j + width <= n {
+                        let offset = j * MemoryLayout<T>.stride
+                        let updated = target.loadUnaligned(fromByteOffset: offset, as: V.self) + V(repeating: scale) * source.loadUnaligned(fromByteOffset: offset, as: V.self)
+                        target.storeBytes(of: updated, toByteOffset: offset, as: V.self)
+                        j += width
+                    }
+                    while j < n { row[j] += scale * b[p * bRow + j]; j += 1 }
+                } else {
+                    for j in 0..<n { row[j] += scale * b[p * bRow + j * bColumn] }
+                }
+            }
+            let target = c + i * ldc
+            for j in 0..<n { target[j] = beta == 0 ? alpha * row[j] : alpha * row[j] + beta * target[j] }
         }
     }
 
