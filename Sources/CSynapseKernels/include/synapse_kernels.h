@@ -19,4 +19,30 @@ void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, float
 void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, float *c, long ldc,
                              long rows, long columns, float alpha, float beta);
 
+/// Elementwise float loops, compiled for AVX-512, AVX2 and baseline x86-64 (or the host's
+/// default elsewhere) and chosen at load time. The arithmetic is exactly that of the scalar
+/// definitions in `Kernels/Elementwise.swift` (no contraction into FMA), so results are identical
+/// to the Swift loops.
+enum synapse_unary {
+    SYNAPSE_RELU = 0,          // x > 0 ? x : 0
+    SYNAPSE_GREATER = 1,       // x > s ? 1 : 0
+    SYNAPSE_TIMES = 2,         // x * s
+    SYNAPSE_PLUS = 3,          // x + s
+    SYNAPSE_NEGATE = 4,        // -x
+    SYNAPSE_SQUARE = 5,        // x * x
+    SYNAPSE_SUBTRACTED_FROM = 6, // s - x
+    SYNAPSE_LEAKY_RELU = 7,    // x > 0 ? x : s * x
+};
+/// y[i] = op(x[i]) for i < n.
+void synapse_map_f32(int op, const float *x, float *y, long n, float s);
+
+enum synapse_binary { SYNAPSE_ADD = 0, SYNAPSE_SUBTRACT = 1, SYNAPSE_MULTIPLY = 2, SYNAPSE_DIVIDE = 3 };
+/// z[i] = x[i] op y[i] for i < n.
+void synapse_combine_f32(int op, const float *x, const float *y, float *z, long n);
+
+/// One Adam update without AMSGrad (see `UpdateRule.adam`): decay = 1 − η·λ_decoupled (applied when
+/// `decoupled` is nonzero), l2 = λ, c1 = 1 − β₁, c2 = 1 − β₂, step = η / (1 − β₁ᵗ), root = √(1 − β₂ᵗ).
+void synapse_adam_f32(float *p, const float *g, float *m, float *v, long n, int decoupled, float decay,
+                      float l2, float b1, float c1, float b2, float c2, float step, float root, float eps);
+
 #endif

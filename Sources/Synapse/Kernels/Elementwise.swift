@@ -34,7 +34,7 @@ enum Elementwise {
         switch op {
         case .negate: vectorMap(x, y, count: count, { -$0 }, { -$0 })
         case .square: vectorMap(x, y, count: count, { $0 * $0 }, { $0 * $0 })
-        case .abs: vectorMap(x, y, count: count, { $0.replacing(with: -$0, where: $0 .< 0) }, { Swift.abs($0) })
+        case .abs: vectorMap(x, y, count: count, { Lanes.select($0 .< 0, -$0, $0) }, { Swift.abs($0) })
         case .sqrt: vectorMap(x, y, count: count, { $0.squareRoot() }, { $0.squareRoot() })
         case .plus(let s): vectorMap(x, y, count: count, { $0 + s }, { $0 + s })
         case .times(let s): vectorMap(x, y, count: count, { $0 * s }, { $0 * s })
@@ -42,22 +42,22 @@ enum Elementwise {
         case .dividedBy(let s): vectorMap(x, y, count: count, { $0 / s }, { $0 / s })
         case .dividing(let s): vectorMap(x, y, count: count, { s / $0 }, { s / $0 })
         case .clamp(let low, let high):
-            vectorMap(x, y, count: count, { $0.clamped(lowerBound: Vector<T>(repeating: low), upperBound: Vector<T>(repeating: high)) },
+            vectorMap(x, y, count: count, { Lanes.minimum(Lanes.maximum($0, Vector<T>(repeating: low)), Vector<T>(repeating: high)) },
                       { Swift.min(Swift.max($0, low), high) })
         case .greaterThan(let s):
-            vectorMap(x, y, count: count, { Vector<T>(repeating: 0).replacing(with: 1, where: $0 .> s) }, { $0 > s ? 1 : 0 })
+            vectorMap(x, y, count: count, { Lanes.indicator($0 .> s) }, { $0 > s ? 1 : 0 })
         case .lessThan(let s):
-            vectorMap(x, y, count: count, { Vector<T>(repeating: 0).replacing(with: 1, where: $0 .< s) }, { $0 < s ? 1 : 0 })
+            vectorMap(x, y, count: count, { Lanes.indicator($0 .< s) }, { $0 < s ? 1 : 0 })
         case .sign:
             vectorMap(x, y, count: count, {
-                Vector<T>(repeating: 0).replacing(with: 1, where: $0 .> 0).replacing(with: -1, where: $0 .< 0)
+                Lanes.indicator($0 .> 0) - Lanes.indicator($0 .< 0)
             }, { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) })
         case .relu:
-            vectorMap(x, y, count: count, { $0.replacing(with: 0, where: $0 .< 0) }, { $0 > 0 ? $0 : 0 })
+            vectorMap(x, y, count: count, { Lanes.keep($0 .> 0, $0) }, { $0 > 0 ? $0 : 0 })
         case .leakyReLU(let s):
-            vectorMap(x, y, count: count, { $0.replacing(with: $0 * s, where: $0 .< 0) }, { $0 > 0 ? $0 : s * $0 })
+            vectorMap(x, y, count: count, { Lanes.select($0 .> 0, $0, $0 * s) }, { $0 > 0 ? $0 : s * $0 })
         case .leakyReLUSlope(let s):
-            vectorMap(x, y, count: count, { Vector<T>(repeating: 1).replacing(with: s, where: $0 .<= 0) }, { $0 > 0 ? 1 : s })
+            vectorMap(x, y, count: count, { Lanes.select($0 .> 0, Vector<T>(repeating: 1), Vector<T>(repeating: s)) }, { $0 > 0 ? 1 : s })
         case .elu(let alpha): scalarMap(x, y, count: count) { $0 > 0 ? $0 : alpha * T.exponentialMinusOne($0) }
         case .softplus: scalarMap(x, y, count: count) { Swift.max($0, 0) + T.logarithmOnePlus(T.exponential(-Swift.abs($0))) }
         case .erf: scalarMap(x, y, count: count) { T.errorFunction($0) }
@@ -147,26 +147,25 @@ enum Elementwise {
     @inline(__always)
     static func combine<T: TensorScalar>(_ op: BinaryOperation, _ x: UnsafePointer<T>, _ y: UnsafePointer<T>,
                                          _ z: UnsafeMutablePointer<T>, layout: BroadcastLayout) {
-        let zero = Vector<T>(repeating: 0)
         switch op {
         case .add: broadcastLoop(x, y, z, layout: layout, { $0 + $1 }, { $0 + $1 })
         case .subtract: broadcastLoop(x, y, z, layout: layout, { $0 - $1 }, { $0 - $1 })
         case .multiply: broadcastLoop(x, y, z, layout: layout, { $0 * $1 }, { $0 * $1 })
         case .divide: broadcastLoop(x, y, z, layout: layout, { $0 / $1 }, { $0 / $1 })
-        case .maximum: broadcastLoop(x, y, z, layout: layout, { pointwiseMax($0, $1) }, { Swift.max($0, $1) })
-        case .minimum: broadcastLoop(x, y, z, layout: layout, { pointwiseMin($0, $1) }, { Swift.min($0, $1) })
+        case .maximum: broadcastLoop(x, y, z, layout: layout, { Lanes.maximum($0, $1) }, { Swift.max($0, $1) })
+        case .minimum: broadcastLoop(x, y, z, layout: layout, { Lanes.minimum($0, $1) }, { Swift.min($0, $1) })
         case .power:
             broadcastLoop(x, y, z, layout: layout, { a, b in
                 var r = Vector<T>()
                 for l in 0..<Vector<T>.scalarCount { r[l] = T.power(a[l], b[l]) }
                 return r
             }, { T.power($0, $1) })
-        case .equal: broadcastLoop(x, y, z, layout: layout, { zero.replacing(with: 1, where: $0 .== $1) }, { $0 == $1 ? 1 : 0 })
-        case .notEqual: broadcastLoop(x, y, z, layout: layout, { zero.replacing(with: 1, where: $0 .!= $1) }, { $0 != $1 ? 1 : 0 })
-        case .less: broadcastLoop(x, y, z, layout: layout, { zero.replacing(with: 1, where: $0 .< $1) }, { $0 < $1 ? 1 : 0 })
-        case .lessOrEqual: broadcastLoop(x, y, z, layout: layout, { zero.replacing(with: 1, where: $0 .<= $1) }, { $0 <= $1 ? 1 : 0 })
-        case .greater: broadcastLoop(x, y, z, layout: layout, { zero.replacing(with: 1, where: $0 .> $1) }, { $0 > $1 ? 1 : 0 })
-        case .greaterOrEqual: broadcastLoop(x, y, z, layout: layout, { zero.replacing(with: 1, where: $0 .>= $1) }, { $0 >= $1 ? 1 : 0 })
+        case .equal: broadcastLoop(x, y, z, layout: layout, { Lanes.indicator($0 .== $1) }, { $0 == $1 ? 1 : 0 })
+        case .notEqual: broadcastLoop(x, y, z, layout: layout, { Lanes.indicator($0 .!= $1) }, { $0 != $1 ? 1 : 0 })
+        case .less: broadcastLoop(x, y, z, layout: layout, { Lanes.indicator($0 .< $1) }, { $0 < $1 ? 1 : 0 })
+        case .lessOrEqual: broadcastLoop(x, y, z, layout: layout, { Lanes.indicator($0 .<= $1) }, { $0 <= $1 ? 1 : 0 })
+        case .greater: broadcastLoop(x, y, z, layout: layout, { Lanes.indicator($0 .> $1) }, { $0 > $1 ? 1 : 0 })
+        case .greaterOrEqual: broadcastLoop(x, y, z, layout: layout, { Lanes.indicator($0 .>= $1) }, { $0 >= $1 ? 1 : 0 })
         }
     }
 }

@@ -20,8 +20,8 @@ enum Reduction {
     static func combine<T: TensorScalar>(_ op: ReductionOperation, _ a: Vector<T>, _ b: Vector<T>) -> Vector<T> {
         switch op {
         case .sum: return a + b
-        case .max: return pointwiseMax(a, b)
-        case .min: return pointwiseMin(a, b)
+        case .max: return Lanes.select(b .!= b, b, Lanes.select(a .!= a, a, Lanes.maximum(a, b)))   // NaN propagates
+        case .min: return Lanes.select(b .!= b, b, Lanes.select(a .!= a, a, Lanes.minimum(a, b)))
         }
     }
 

@@ -1,3 +1,4 @@
+import CSynapseKernels
 import Foundation
 
 /// A floating-point type a ``Tensor`` can hold: `Float` (the default for models) or `Double`
@@ -77,13 +78,42 @@ extension Float: TensorScalar {
 
     /// Concrete `Float` loop; see ``TensorScalar/map(_:_:_:count:)``.
     public static func map(_ op: UnaryOperation<Float>, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        Elementwise.map(op, x, y, count: count)
+        // The commonest operations run as C loops compiled per instruction set (identical results).
+        let native: (Int32, Float)?
+        switch op {
+        case .relu: native = (Int32(SYNAPSE_RELU.rawValue), 0)
+        case .greaterThan(let s): native = (Int32(SYNAPSE_GREATER.rawValue), s)
+        case .times(let s): native = (Int32(SYNAPSE_TIMES.rawValue), s)
+        case .plus(let s): native = (Int32(SYNAPSE_PLUS.rawValue), s)
+        case .negate: native = (Int32(SYNAPSE_NEGATE.rawValue), 0)
+        case .square: native = (Int32(SYNAPSE_SQUARE.rawValue), 0)
+        case .subtractedFrom(let s): native = (Int32(SYNAPSE_SUBTRACTED_FROM.rawValue), s)
+        case .leakyReLU(let s): native = (Int32(SYNAPSE_LEAKY_RELU.rawValue), s)
+        default: native = nil
+        }
+        if let (code, s) = native, GEMM.backend == .native {
+            synapse_map_f32(code, x, y, count, s)
+        } else {
+            Elementwise.map(op, x, y, count: count)
+        }
     }
 
     /// Concrete `Float` loop; see ``TensorScalar/combine(_:_:_:_:layout:)``.
     public static func combine(_ op: BinaryOperation, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
                                _ z: UnsafeMutablePointer<Float>, layout: BroadcastLayout) {
-        Elementwise.combine(op, x, y, z, layout: layout)
+        let native: synapse_binary?
+        switch op {
+        case .add: native = SYNAPSE_ADD
+        case .subtract: native = SYNAPSE_SUBTRACT
+        case .multiply: native = SYNAPSE_MULTIPLY
+        case .divide: native = SYNAPSE_DIVIDE
+        default: native = nil
+        }
+        if let native, layout.rank == 1, layout.xStrides[0] == 1, layout.yStrides[0] == 1, GEMM.backend == .native {
+            synapse_combine_f32(Int32(native.rawValue), x, y, z, layout.count)
+        } else {
+            Elementwise.combine(op, x, y, z, layout: layout)
+        }
     }
 
     /// Concrete `Float` loop; see ``TensorScalar/reduce(_:_:_:outer:axis:inner:)``.
@@ -96,6 +126,12 @@ extension Float: TensorScalar {
     public static func optimizerStep(_ rule: UpdateRule<Float>, parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                                      first: UnsafeMutablePointer<Float>?, second: UnsafeMutablePointer<Float>?,
                                      third: UnsafeMutablePointer<Float>?, count: Int) {
+        if case .adam(let lr, let beta1, let beta2, let epsilon, let weightDecay, let decoupled, let bc1, let bc2Root, false) = rule,
+           let m = first, let v = second, GEMM.backend == .native {
+            synapse_adam_f32(parameter, gradient, m, v, count, decoupled != 0 ? 1 : 0, 1 - lr * decoupled, weightDecay,
+                             beta1, 1 - beta1, beta2, 1 - beta2, lr / bc1, bc2Root, epsilon)
+            return
+        }
         OptimizerKernels.step(rule, parameter: parameter, gradient: gradient, first: first, second: second, third: third, count: count)
     }
 
