@@ -81,8 +81,42 @@ void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, float *
     STORE_ROW(__m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_add_ps, _mm256_mul_ps, 5, c50, c51)
 }
 
+__attribute__((target("avx512f,fma")))
+static double fma_peak_avx512(long iterations) {
+    __m512 acc[16];
+    for (int i = 0; i < 16; i++) acc[i] = _mm512_set1_ps((float)i);
+    const __m512 x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
+    for (long n = 0; n < iterations; n++)
+        for (int i = 0; i < 16; i++) acc[i] = _mm512_fmadd_ps(acc[i], x, y);
+    float sink = 0;
+    for (int i = 0; i < 16; i++) sink += _mm512_reduce_add_ps(acc[i]);
+    volatile float keep = sink; (void)keep;
+    return (double)iterations * 16 * 16 * 2;
+}
+
+__attribute__((target("avx2,fma")))
+static double fma_peak_avx2(long iterations) {
+    __m256 acc[16];
+    for (int i = 0; i < 16; i++) acc[i] = _mm256_set1_ps((float)i);
+    const __m256 x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
+    for (long n = 0; n < iterations; n++)
+        for (int i = 0; i < 16; i++) acc[i] = _mm256_fmadd_ps(acc[i], x, y);
+    float lanes[8], sink = 0;
+    for (int i = 0; i < 16; i++) { _mm256_storeu_ps(lanes, acc[i]); for (int j = 0; j < 8; j++) sink += lanes[j]; }
+    volatile float keep = sink; (void)keep;
+    return (double)iterations * 16 * 8 * 2;
+}
+
+double synapse_fma_peak(long iterations) {
+    int level = synapse_cpu_level();
+    if (level == 2) return fma_peak_avx512(iterations);
+    if (level == 1) return fma_peak_avx2(iterations);
+    return 0;
+}
+
 #else
 
+double synapse_fma_peak(long iterations) { return 0; }
 int synapse_cpu_level(void) { return 0; }
 void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, float *c, long ldc,
                                long rows, long columns, float alpha, float beta) {}

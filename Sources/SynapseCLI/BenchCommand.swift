@@ -5,30 +5,37 @@ import Synapse
 /// (`swift run -c release synapse bench`); debug builds are 10–100× slower.
 enum BenchCommand {
     static let help = """
-    Usage: synapse bench [--repeats N] [--compare]
+    Usage: synapse bench [--repeats N] [--data DIR] [--compare]
 
-    Prints the time of the tutorial's 10 000 epochs and GEMM throughput (GFLOP/s) for
-    256³, 1024³ and the MNIST MLP's shapes, each as a fraction of the machine's FLOP limit.
+    Prints, for this machine: its measured fp32 FLOP limit; the tutorial's 10 000 epochs; GEMM
+    GFLOP/s per backend (swift, native) for 256³, 1024³ and the MNIST MLP's shapes; seconds per
+    MNIST epoch and samples/s for the MLPs 784-128-10 and 784-256-256-10 (ReLU, softmax
+    cross-entropy, Adam, batch 128); inference latency at batch 1 and throughput at batch 1000;
+    peak memory. Every throughput is also given as a fraction of the FLOP limit.
 
     Options:
-          --repeats N  timed repetitions per figure; the median is reported (default 7)
+          --repeats N  timed repetitions per figure; the median is reported (default 5)
+          --data DIR   the MNIST directory (default: ../shared/data/mnist; synthetic data of
+                       the same shape, labelled as such, when it is absent)
           --compare    also time the tutorial's NumPy program in this run (needs python3 with numpy)
       -h, --help       show this help
+
+    Benchmarks/compare runs the same workloads in NumPy and PyTorch and prints the ratios.
     """
 
-    /// fp32 FLOP limit of the reference machine (2 Zen 4 cores, AVX-512 FMA at ≈3.6 GHz), from
-    /// shared/notes/engineering-facts.md; used only to express figures as a fraction.
-    static let machinePeakGFLOPS = 228.0
-
     static func run(_ arguments: [String]) throws {
-        let parsed = try Arguments(arguments, command: "bench", valued: ["repeats"], flags: ["compare"])
+        let parsed = try Arguments(arguments, command: "bench", valued: ["repeats", "data"], flags: ["compare"])
         if parsed.flag("help") { print(help); return }
-        let repeats = try parsed.integer("repeats", default: 7, in: 1...1000, command: "bench")
+        let repeats = try parsed.integer("repeats", default: 5, in: 1...1000, command: "bench")
 
-        print("Synapse benchmark (median of \(repeats); \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        print("Synapse benchmark (median of \(repeats); \(ProcessInfo.processInfo.activeProcessorCount) cores; native GEMM kernel: \(GEMM.nativeKernel))")
         #if DEBUG
         print("warning: this is a debug build; measure with 'swift run -c release synapse bench'")
         #endif
+        let peak = GEMM.measuredPeakGFLOPS()
+        let limit = peak > 0 ? peak : 228
+        print(String(format: "machine fp32 FLOP limit (FMA loop on %d threads): %.0f GFLOP/s", Parallel.threadCount, peak)
+              + (peak > 0 ? "" : " (no FMA: using the notes' 228 GFLOP/s)"))
 
         // The tutorial: 10 000 epochs of the 2-2-1 XOR network, no printing.
         let X = Tensor<Double>(Tutorial.xorInputs), y = Tensor<Double>(Tutorial.xorTargets)
@@ -47,28 +54,88 @@ enum BenchCommand {
             } else {
                 print("NumPy, same program: not measured (python3 with numpy not found)")
             }
-        } else {
-            print(String(format: "NumPy reference (0.285 s, engineering notes): Synapse is %.1f× faster (use --compare to measure here)", 0.285 / tutorial))
         }
 
-        print("\nGEMM (Float, C = op(A)·op(B)):")
-        print("  shape                               GFLOP/s   of peak")
+        print("\nGEMM (Float, C = op(A)·op(B)), GFLOP/s and fraction of the limit:")
+        print("  shape                              " + GEMM.Backend.allCases.map { $0.rawValue.leftPadded(16) }.joined())
         let shapes: [(String, Bool, Bool, Int, Int, Int)] = [
             ("256×256·256×256", false, false, 256, 256, 256),
             ("1024×1024·1024×1024", false, false, 1024, 1024, 1024),
-            ("MLP fwd 128×784·784×128", false, false, 128, 128, 784),
-            ("MLP dW  (128×784)ᵀ·128×128", true, false, 784, 128, 128),
-            ("MLP dX  128×128·(784×128)ᵀ", false, true, 128, 784, 128),
+            ("MLP fwd 128×784·784×128", false, true, 128, 128, 784),
+            ("MLP dW  (128×128)ᵀ·128×784", true, false, 128, 784, 128),
+            ("MLP dX  128×128·128×784", false, false, 128, 784, 128),
         ]
+        let chosen = GEMM.backend
         for (name, ta, tb, m, n, k) in shapes {
-            let gflops = gemmGFLOPS(Float.self, transposeA: ta, transposeB: tb, m: m, n: n, k: k, repeats: repeats)
-            print(String(format: "  %@ %9.1f   %5.1f %%", name.padding(toLength: 34, withPad: " ", startingAt: 0), gflops, 100 * gflops / machinePeakGFLOPS))
+            var line = "  " + name.padding(toLength: 33, withPad: " ", startingAt: 0)
+            for backend in GEMM.Backend.allCases {
+                GEMM.backend = backend
+                let gflops = gemmGFLOPS(Float.self, transposeA: ta, transposeB: tb, m: m, n: n, k: k, repeats: repeats)
+                line += String(format: "%9.1f (%3.0f%%)", gflops, 100 * gflops / limit)
+            }
+            print(line)
         }
+        GEMM.backend = chosen
         let double = gemmGFLOPS(Double.self, transposeA: false, transposeB: false, m: 1024, n: 1024, k: 1024, repeats: repeats)
-        print(String(format: "  %@ %9.1f   %5.1f %% (of the fp64 limit, half the fp32 one)",
-                     "1024³ in Double".padding(toLength: 34, withPad: " ", startingAt: 0), double, 200 * double / machinePeakGFLOPS))
+        print(String(format: "  %@ %9.1f (Swift kernel; fp64 limit is half the fp32 one)",
+                     "1024³ in Double".padding(toLength: 33, withPad: " ", startingAt: 0), double))
+
+        // MNIST MLPs.
+        let directory = parsed.string("data") ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/mnist").path
+        let train: Dataset<Float>
+        var source = "MNIST"
+        if let loaded: Dataset<Float> = try? MNIST.load(.train, from: directory) {
+            train = loaded
+        } else {
+            var g = RandomGenerator(seed: 1)
+            train = Dataset(features: Tensor(randomUniform: [60_000, 784], low: 0, high: 1, generator: &g),
+                            targets: Tensor((0..<60_000).map { Float($0 % 10) }))
+            source = "SYNTHETIC data of MNIST's shape (\(directory) not found)"
+        }
+        print("\ntraining one epoch on \(source), 60 000 samples, Adam 1e-3, batch 128, ReLU, softmax cross-entropy:")
+        for hidden in [[128], [256, 256]] {
+            let (model, flopsPerSample) = mlp(hidden: hidden)
+            let optimizer = Adam(parameters: model.parameters, learningRate: 1e-3)
+            var seed: UInt32 = 0
+            let seconds = median(max(1, min(repeats, 5))) {
+                seed += 1
+                _ = try? model.fit(train, optimizer: optimizer, epochs: 1, batchSize: 128, seed: seed)
+            }
+            let name = "784-" + hidden.map(String.init).joined(separator: "-") + "-10"
+            let gflops = flopsPerSample * 60_000 / seconds / 1e9
+            print(String(format: "  %@  %.3f s/epoch  %8.0f samples/s  %6.1f GFLOP/s (%2.0f%% of the limit; limit-bound epoch %.3f s)",
+                         name.padding(toLength: 16, withPad: " ", startingAt: 0), seconds, 60_000 / seconds, gflops, 100 * gflops / limit,
+                         flopsPerSample * 60_000 / (limit * 1e9)))
+        }
+
+        // Inference.
+        let (model, _) = mlp(hidden: [128])
+        model.network.eval()
+        let one = train.features.rows(0..<1).copy(), thousand = train.features.rows(0..<1000).copy()
+        let single = median(repeats) { for _ in 0..<1000 { _ = withoutGradients { model.network(one) } } } / 1000
+        let batch = median(repeats) { _ = withoutGradients { model.network(thousand) } }
+        print(String(format: "\ninference 784-128-10: batch 1 %.2f µs;  batch 1000 %.0f samples/s (%.1f GFLOP/s, %.0f%% of the limit)",
+                     single * 1e6, 1000 / batch, 1000 * 203_264 / batch / 1e9, 100 * 1000 * 203_264 / batch / 1e9 / limit))
 
         print(String(format: "\npeak memory (max RSS): %.1f MB", peakMemoryMegabytes()))
+    }
+
+    /// An MNIST MLP classifier (784 → hidden… → 10, ReLU) and its training FLOP per sample
+    /// (forward and weight gradients for every layer, input gradients for all but the first).
+    static func mlp(hidden: [Int]) -> (Model<Float>, Double) {
+        var g = RandomGenerator(seed: 42)
+        var layers: [any Layer<Float>] = []
+        var width = 784, multiplyAdds = 0, inputGradients = 0
+        for (i, size) in (hidden + [10]).enumerated() {
+            layers.append(Dense(inputSize: width, outputSize: size, generator: &g))
+            if i < hidden.count { layers.append(Activation(.relu)) }
+            multiplyAdds += width * size
+            if i > 0 { inputGradients += width * size }
+            width = size
+        }
+        let model = Model(Sequential<Float>(layers), task: .classification(classes: 10))
+        return (model, 2 * Double(2 * multiplyAdds + inputGradients))
     }
 
     /// The process's peak resident set size.

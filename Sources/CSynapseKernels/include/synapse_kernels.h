@@ -19,6 +19,10 @@ void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, float
 void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, float *c, long ldc,
                              long rows, long columns, float alpha, float beta);
 
+/// Runs `iterations` steps of 16 independent fused multiply-adds on the widest vectors the CPU
+/// has (a measure of the machine's FLOP limit) and returns the number of float operations done.
+double synapse_fma_peak(long iterations);
+
 /// Elementwise float loops, compiled for AVX-512, AVX2 and baseline x86-64 (or the host's
 /// default elsewhere) and chosen at load time. The arithmetic is exactly that of the scalar
 /// definitions in `Kernels/Elementwise.swift` (no contraction into FMA), so results are identical

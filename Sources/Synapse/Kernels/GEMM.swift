@@ -63,6 +63,19 @@ public enum GEMM {
         }
     }
 
+    /// The machine's measured fp32 FLOP limit: a loop of independent fused multiply-adds on the
+    /// widest vectors the CPU has, run on `threads` threads at once (0 without FMA).
+    public static func measuredPeakGFLOPS(threads: Int = Parallel.threadCount) -> Double {
+        let iterations = 20_000_000
+        _ = synapse_fma_peak(100_000)   // warm up the vector units
+        let start = DispatchTime.now().uptimeNanoseconds
+        let flops = UnsafeMutablePointer<Double>.allocate(capacity: threads)
+        defer { flops.deallocate() }
+        Parallel.forEach(tasks: threads) { t in flops[t] = synapse_fma_peak(iterations) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return (0..<threads).reduce(0) { $0 + flops[$1] } / seconds / 1e9
+    }
+
     /// Rows of C per micro-tile.
     static let mr = 6
     /// Columns of C per micro-tile of the Swift kernel (one SIMD8 vector).
