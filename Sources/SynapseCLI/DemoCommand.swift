@@ -4,7 +4,7 @@ import Synapse
 /// `synapse demo [seed|xor|digits|mnist]`: the built-in demonstrations.
 enum DemoCommand {
     static let help = """
-    Usage: synapse demo [NAME] [--data DIR]
+    Usage: synapse demo [NAME] [--data DIR] [--seed N]
 
     Runs a built-in demonstration.
 
@@ -17,11 +17,13 @@ enum DemoCommand {
 
     Options:
           --data PATH  the digits CSV or the MNIST directory (default: ../shared/data/...)
+          --seed N     the seed of the mnist demo (default: 42)
       -h, --help       show this help
     """
 
     static func run(_ arguments: [String]) throws {
-        let parsed = try Arguments(arguments, command: "demo", valued: ["data"])
+        let parsed = try Arguments(arguments, command: "demo", valued: ["data", "seed"])
+        let seed = UInt32(try parsed.integer("seed", default: 42, in: 0...Int(UInt32.max), command: "demo"))
         if parsed.flag("help") { print(help); return }
         guard parsed.positional.count <= 1 else {
             throw CommandLineError.usage("demo takes at most one name, got \(parsed.positional.joined(separator: " "))", command: "demo")
@@ -31,7 +33,7 @@ enum DemoCommand {
         case "seed": Tutorial.runExample()
         case "xor": solveXOR(logEvery: 500)
         case "digits": try TrainingDemos.digits(path: parsed.options["data"] ?? "../shared/data/digits/digits.csv.gz")
-        case "mnist": try TrainingDemos.mnist(directory: parsed.options["data"] ?? "../shared/data/mnist")
+        case "mnist": try TrainingDemos.mnist(directory: parsed.options["data"] ?? "../shared/data/mnist", seed: seed)
         case let name?:
             throw CommandLineError.usage("unknown demo '\(name)' (available: seed, xor, digits, mnist)", command: "demo")
         }

@@ -32,11 +32,11 @@ enum TrainingDemos {
     }
 
     /// The MNIST MLP recipe of the training issue.
-    static func mnist(directory: String) throws {
+    static func mnist(directory: String, seed: UInt32 = 42) throws {
         let start = Date()
         let train: Dataset<Float> = try MNIST.load(.train, from: directory)
         let test: Dataset<Float> = try MNIST.load(.test, from: directory)
-        var generator = RandomGenerator(seed: 42)
+        var generator = RandomGenerator(seed: seed)
         let network = Sequential<Float>([Dense(inputSize: 784, outputSize: 128, generator: &generator), Activation(.relu),
                                          Dense(inputSize: 128, outputSize: 10, generator: &generator)])
         // One mean and standard deviation over all pixels, fitted on the training images (torchvision's
@@ -45,7 +45,7 @@ enum TrainingDemos {
         print("MNIST: \(train.count) training, \(test.count) test images (loaded in \(String(format: "%.1f", Date().timeIntervalSince(start))) s)")
         print(network.summary)
         try model.fit(train, optimizer: Adam(parameters: model.parameters, learningRate: 1e-3), epochs: 5, batchSize: 128,
-                      seed: 42) { progress in
+                      seed: seed) { progress in
             if let log = progress.epochLog { printEpoch(log) }
         }
         let evaluation = model.evaluate(test)

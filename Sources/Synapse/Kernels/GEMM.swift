@@ -80,8 +80,9 @@ public enum GEMM {
     static let mr = 6
     /// Columns of C per micro-tile of the Swift kernel (one SIMD8 vector).
     static let nr = 8
-    /// Depth of a packed slice of the inner dimension (A and B strips stay in L1/L2).
-    static let kc = 256
+    /// Depth of a packed slice of the inner dimension (A and B strips stay in L1/L2). Inner
+    /// dimensions up to `2 · kc` are done in one slice (one pass, one synchronisation).
+    static let kc = 512
     /// Rows of C per parallel block.
     static let mc = 72
     /// Below this many multiply-adds, a direct loop beats packing.
@@ -133,7 +134,8 @@ public enum GEMM {
 
         let nr = kernel.nr
         let strips = (n + nr - 1) / nr
-        let packedB = UnsafeMutablePointer<T>.allocate(capacity: strips * nr * Swift.min(k, kc))
+        let sliceDepth = k <= 2 * kc ? k : kc
+        let packedB = UnsafeMutablePointer<T>.allocate(capacity: strips * nr * sliceDepth)
         defer { packedB.deallocate() }
         let rowBlocks = (m + mc - 1) / mc
         // When C has few row blocks, also split its columns so both cores get work.
@@ -142,8 +144,16 @@ public enum GEMM {
 
         var p0 = 0
         while p0 < k {
-            let depth = Swift.min(kc, k - p0)
-            packB(b + p0 * bRow, bRow: bRow, bColumn: bColumn, depth: depth, n: n, nr: nr, into: packedB)
+            let depth = Swift.min(sliceDepth, k - p0)
+            // Pack B's strips in parallel when there is enough of it.
+            let packTasks = depth * n >= 32_768 ? Swift.min(Parallel.threadCount, strips) : 1
+            let stripsPerTask = (strips + packTasks - 1) / packTasks
+            Parallel.forEach(tasks: packTasks) { t in
+                let first = t * stripsPerTask, last = Swift.min(strips, first + stripsPerTask)
+                guard first < last else { return }
+                packB(b + p0 * bRow + first * nr * bColumn, bRow: bRow, bColumn: bColumn, depth: depth,
+                      n: Swift.min(n - first * nr, (last - first) * nr), nr: nr, into: packedB + first * nr * depth)
+            }
             let firstSlice = p0 == 0
             let aSlice = a + p0 * aColumn
             Parallel.forEach(tasks: rowBlocks * columnGroups) { task in
@@ -219,6 +229,13 @@ public enum GEMM {
             let strip = packed + s * nr * depth
             if bColumn == 1 && width == nr {
                 for p in 0..<depth { (strip + p * nr).update(from: b + p * bRow + j0, count: nr) }
+            } else if bRow == 1 {
+                // op(B) = Bᵀ (a Dense weight): read each stored row contiguously, write it down a column of the strip.
+                for j in 0..<width {
+                    let source = b + (j0 + j) * bColumn
+                    for p in 0..<depth { strip[p * nr + j] = source[p] }
+                }
+                if width < nr { for p in 0..<depth { for j in width..<nr { strip[p * nr + j] = 0 } } }
             } else {
                 for p in 0..<depth {
                     let dst = strip + p * nr
