@@ -50,3 +50,17 @@ void synapse_adam_f32(float *p, const float *g, float *m, float *v, long n,
         p[i] = theta - step * mi / (__builtin_elementwise_sqrt(vi) / root + eps);   // sqrt without errno, so it vectorizes
     }
 }
+
+CLONES
+void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw, float *out) {
+    for (long j = 0; j < n; j++) {
+        const float *row = w + j * ldw;
+        float sum = 0;
+        {
+            // Vector lanes hold partial sums (a fixed order for a given instruction set).
+#pragma clang fp reassociate(on) contract(fast)
+            for (long p = 0; p < k; p++) sum += x[p] * row[p];
+        }
+        out[j] = sum;
+    }
+}

@@ -5,7 +5,7 @@ import Synapse
 /// (`swift run -c release synapse bench`); debug builds are 10–100× slower.
 enum BenchCommand {
     static let help = """
-    Usage: synapse bench [--repeats N] [--data DIR] [--compare]
+    Usage: synapse bench [--repeats N] [--data DIR] [--compare] [--json]
 
     Prints, for this machine: its measured fp32 FLOP limit; the tutorial's 10 000 epochs; GEMM
     GFLOP/s per backend (swift, native) for 256³, 1024³ and the MNIST MLP's shapes; seconds per
@@ -18,23 +18,32 @@ enum BenchCommand {
           --data DIR   the MNIST directory (default: ../shared/data/mnist; synthetic data of
                        the same shape, labelled as such, when it is absent)
           --compare    also time the tutorial's NumPy program in this run (needs python3 with numpy)
+          --json       print the figures as one JSON object on stdout (the report goes to stderr)
       -h, --help       show this help
 
     Benchmarks/compare runs the same workloads in NumPy and PyTorch and prints the ratios.
     """
 
     static func run(_ arguments: [String]) throws {
-        let parsed = try Arguments(arguments, command: "bench", valued: ["repeats", "data"], flags: ["compare"])
+        let parsed = try Arguments(arguments, command: "bench", valued: ["repeats", "data"], flags: ["compare", "json"])
         if parsed.flag("help") { print(help); return }
+        let json = parsed.flag("json")
+        var results: [String: Any] = [:]
+        // With --json the readable report goes to stderr and one JSON object to stdout.
+        func say(_ text: String) {
+            if json { FileHandle.standardError.write(Data((text + "\n").utf8)) } else { print(text) }
+        }
         let repeats = try parsed.integer("repeats", default: 5, in: 1...1000, command: "bench")
 
-        print("Synapse benchmark (median of \(repeats); \(ProcessInfo.processInfo.activeProcessorCount) cores; native GEMM kernel: \(GEMM.nativeKernel))")
+        say("Synapse benchmark (median of \(repeats); \(ProcessInfo.processInfo.activeProcessorCount) cores; native GEMM kernel: \(GEMM.nativeKernel))")
         #if DEBUG
-        print("warning: this is a debug build; measure with 'swift run -c release synapse bench'")
+        say("warning: this is a debug build; measure with 'swift run -c release synapse bench'")
         #endif
         let peak = GEMM.measuredPeakGFLOPS()
         let limit = peak > 0 ? peak : 228
-        print(String(format: "machine fp32 FLOP limit (FMA loop on %d threads): %.0f GFLOP/s", Parallel.threadCount, peak)
+        results["limit_gflops"] = limit
+        results["native_kernel"] = GEMM.nativeKernel
+        say(String(format: "machine fp32 FLOP limit (FMA loop on %d threads): %.0f GFLOP/s", Parallel.threadCount, peak)
               + (peak > 0 ? "" : " (no FMA: using the notes' 228 GFLOP/s)"))
 
         // The tutorial: 10 000 epochs of the 2-2-1 XOR network, no printing.
@@ -42,22 +51,23 @@ enum BenchCommand {
         let tutorial = median(repeats) {
             _ = Tutorial.trainNetwork(X, y, inputSize: 2, hiddenSize: 2, outputSize: 1, epochs: 10_000, learningRate: 0.1, log: nil)
         }
-        print(String(format: "\ntutorial XOR, 10 000 epochs (Seed port):   %8.2f ms   (%.2f µs/epoch)", tutorial * 1e3, tutorial * 1e2))
+        results["tutorial_seconds"] = tutorial
+        say(String(format: "\ntutorial XOR, 10 000 epochs (Seed port):   %8.2f ms   (%.2f µs/epoch)", tutorial * 1e3, tutorial * 1e2))
         let autodiffNetwork = AutodiffNetwork(inputSize: 2, hiddenSize: 2, outputSize: 1)
         let autodiff = median(max(1, repeats / 2)) {
             autodiffNetwork.train(X, y, epochs: 10_000, learningRate: 0.1)
         }
-        print(String(format: "tutorial XOR, 10 000 epochs (autodiff):    %8.2f ms", autodiff * 1e3))
+        say(String(format: "tutorial XOR, 10 000 epochs (autodiff):    %8.2f ms", autodiff * 1e3))
         if parsed.flag("compare") {
             if let numpy = numpyTutorialSeconds(repeats: repeats) {
-                print(String(format: "NumPy, same program, this run:             %8.2f ms   → Synapse is %.1f× faster", numpy * 1e3, numpy / tutorial))
+                say(String(format: "NumPy, same program, this run:             %8.2f ms   → Synapse is %.1f× faster", numpy * 1e3, numpy / tutorial))
             } else {
-                print("NumPy, same program: not measured (python3 with numpy not found)")
+                say("NumPy, same program: not measured (python3 with numpy not found)")
             }
         }
 
-        print("\nGEMM (Float, C = op(A)·op(B)), GFLOP/s and fraction of the limit:")
-        print("  shape                              " + GEMM.Backend.allCases.map { $0.rawValue.leftPadded(16) }.joined())
+        say("\nGEMM (Float, C = op(A)·op(B)), GFLOP/s and fraction of the limit:")
+        say("  shape                              " + GEMM.Backend.allCases.map { $0.rawValue.leftPadded(16) }.joined())
         let shapes: [(String, Bool, Bool, Int, Int, Int)] = [
             ("256×256·256×256", false, false, 256, 256, 256),
             ("1024×1024·1024×1024", false, false, 1024, 1024, 1024),
@@ -72,12 +82,13 @@ enum BenchCommand {
                 GEMM.backend = backend
                 let gflops = gemmGFLOPS(Float.self, transposeA: ta, transposeB: tb, m: m, n: n, k: k, repeats: repeats)
                 line += String(format: "%9.1f (%3.0f%%)", gflops, 100 * gflops / limit)
+                results["gemm_\(backend.rawValue)_\(m)x\(n)x\(k)\(ta ? "_ta" : "")\(tb ? "_tb" : "")_gflops"] = gflops
             }
-            print(line)
+            say(line)
         }
         GEMM.backend = chosen
         let double = gemmGFLOPS(Double.self, transposeA: false, transposeB: false, m: 1024, n: 1024, k: 1024, repeats: repeats)
-        print(String(format: "  %@ %9.1f (Swift kernel; fp64 limit is half the fp32 one)",
+        say(String(format: "  %@ %9.1f (Swift kernel; fp64 limit is half the fp32 one)",
                      "1024³ in Double".padding(toLength: 33, withPad: " ", startingAt: 0), double))
 
         // MNIST MLPs.
@@ -93,7 +104,7 @@ enum BenchCommand {
                             targets: Tensor((0..<60_000).map { Float($0 % 10) }))
             source = "SYNTHETIC data of MNIST's shape (\(directory) not found)"
         }
-        print("\ntraining one epoch on \(source), 60 000 samples, Adam 1e-3, batch 128, ReLU, softmax cross-entropy:")
+        say("\ntraining one epoch on \(source), 60 000 samples, Adam 1e-3, batch 128, ReLU, softmax cross-entropy:")
         for hidden in [[128], [256, 256]] {
             let (model, flopsPerSample) = mlp(hidden: hidden)
             let optimizer = Adam(parameters: model.parameters, learningRate: 1e-3)
@@ -103,8 +114,9 @@ enum BenchCommand {
                 _ = try? model.fit(train, optimizer: optimizer, epochs: 1, batchSize: 128, seed: seed)
             }
             let name = "784-" + hidden.map(String.init).joined(separator: "-") + "-10"
+            results["epoch_\(name)_seconds"] = seconds
             let gflops = flopsPerSample * 60_000 / seconds / 1e9
-            print(String(format: "  %@  %.3f s/epoch  %8.0f samples/s  %6.1f GFLOP/s (%2.0f%% of the limit; limit-bound epoch %.3f s)",
+            say(String(format: "  %@  %.3f s/epoch  %8.0f samples/s  %6.1f GFLOP/s (%2.0f%% of the limit; limit-bound epoch %.3f s)",
                          name.padding(toLength: 16, withPad: " ", startingAt: 0), seconds, 60_000 / seconds, gflops, 100 * gflops / limit,
                          flopsPerSample * 60_000 / (limit * 1e9)))
         }
@@ -115,10 +127,18 @@ enum BenchCommand {
         let one = train.features.rows(0..<1).copy(), thousand = train.features.rows(0..<1000).copy()
         let single = median(repeats) { for _ in 0..<1000 { _ = withoutGradients { model.network(one) } } } / 1000
         let batch = median(repeats) { _ = withoutGradients { model.network(thousand) } }
-        print(String(format: "\ninference 784-128-10: batch 1 %.2f µs;  batch 1000 %.0f samples/s (%.1f GFLOP/s, %.0f%% of the limit)",
+        results["inference_batch1_seconds"] = single
+        results["inference_batch1000_samples_per_second"] = 1000 / batch
+        results["data"] = source
+        say(String(format: "\ninference 784-128-10: batch 1 %.2f µs;  batch 1000 %.0f samples/s (%.1f GFLOP/s, %.0f%% of the limit)",
                      single * 1e6, 1000 / batch, 1000 * 203_264 / batch / 1e9, 100 * 1000 * 203_264 / batch / 1e9 / limit))
 
-        print(String(format: "\npeak memory (max RSS): %.1f MB", peakMemoryMegabytes()))
+        say(String(format: "\npeak memory (max RSS): %.1f MB", peakMemoryMegabytes()))
+        results["peak_rss_mb"] = peakMemoryMegabytes()
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
     }
 
     /// An MNIST MLP classifier (784 → hidden… → 10, ReLU) and its training FLOP per sample

@@ -40,6 +40,10 @@ enum synapse_unary {
 /// y[i] = op(x[i]) for i < n.
 void synapse_map_f32(int op, const float *x, float *y, long n, float s);
 
+/// out[j] = Σₚ x[p] · w[j·ldw + p] for j < n: a row vector times the transpose of a row-major
+/// matrix (a `Dense` layer at batch 1). Partial sums in vector lanes, combined in a fixed order.
+void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw, float *out);
+
 enum synapse_binary { SYNAPSE_ADD = 0, SYNAPSE_SUBTRACT = 1, SYNAPSE_MULTIPLY = 2, SYNAPSE_DIVIDE = 3 };
 /// z[i] = x[i] op y[i] for i < n.
 void synapse_combine_f32(int op, const float *x, const float *y, float *z, long n);

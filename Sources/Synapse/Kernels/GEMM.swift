@@ -255,6 +255,19 @@ public enum GEMM {
                                                  beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
         typealias V = SIMD16<T>
         let width = V.scalarCount
+        if aColumn == 1 && bRow == 1 && T.self == Float.self && backend == .native {
+            // Float dot products with FMA (C, compiled per instruction set).
+            let row = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            defer { row.deallocate() }
+            for i in 0..<m {
+                synapse_sdot_rows(UnsafeRawPointer(a + i * aRow).assumingMemoryBound(to: Float.self),
+                                  UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), k, n, bColumn, row)
+                let target = UnsafeMutableRawPointer(c + i * ldc).assumingMemoryBound(to: Float.self)
+                let (fAlpha, fBeta) = (unsafeBitCast(alpha, to: Float.self), unsafeBitCast(beta, to: Float.self))
+                for j in 0..<n { target[j] = fBeta == 0 ? fAlpha * row[j] : fAlpha * row[j] + fBeta * target[j] }
+            }
+            return
+        }
         if aColumn == 1 && bRow == 1 {
             // Dot products: both operands contiguous along p.
             for i in 0..<m {

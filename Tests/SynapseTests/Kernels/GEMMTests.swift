@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Synapse
 
@@ -87,5 +88,54 @@ struct GEMMTests {
         #expect(one == two)
         #expect(gemmError(Float.self, ta: false, tb: true, m: 128, n: 128, k: 784) < 784 * 2e-6)
         #expect(gemmError(Float.self, ta: true, tb: false, m: 784, n: 128, k: 128) < 128 * 2e-6)
+    }
+
+    @Test("the swift and native backends agree on every shape and transpose; elementwise kernels bit for bit")
+    func backendsAgree() {
+        // Calls each backend's code directly (no global switch, so concurrent tests are unaffected).
+        var g = RandomGenerator(seed: 17)
+        for (ta, tb) in Self.transposes {
+            for (m, n, k) in [(1, 130, 784), (3, 10, 128), (7, 33, 65), (128, 128, 784), (37, 100, 1100), (6, 32, 16)] {
+                let a = Tensor<Float>(randomNormal: ta ? [k, m] : [m, k], generator: &g)
+                let b = Tensor<Float>(randomNormal: tb ? [n, k] : [k, n], generator: &g)
+                let native = matmul(a, b, transposeA: ta, transposeB: tb).scalars
+                let swift = Tensor<Float>(zeros: [m, n])
+                GEMM.run(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a.data, lda: ta ? m : k,
+                         b: b.data, ldb: tb ? k : n, beta: 0, c: swift.data, ldc: n, kernel: .swift)
+                let worst = zip(native, swift.scalars).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+                #expect(worst < 1e-4 * Float(k).squareRoot(), "\(m)×\(n)×\(k) ta \(ta) tb \(tb): \(worst)")
+            }
+        }
+        let x = Tensor<Float>(randomNormal: [1000], generator: &g), y = Tensor<Float>(randomNormal: [1000], generator: &g)
+        let unary: [UnaryOperation<Float>] = [.relu, .leakyReLU(0.1), .greaterThan(0.5), .times(3), .plus(-2), .negate, .square, .subtractedFrom(1)]
+        for op in unary {
+            let native = Tensor<Float>(zeros: [1000]), swift = Tensor<Float>(zeros: [1000])
+            Float.map(op, x.data, native.data, count: 1000)
+            Elementwise.map(op, x.data, swift.data, count: 1000)
+            #expect(native.scalars == swift.scalars, "\(op)")
+        }
+        for op in [BinaryOperation.add, .subtract, .multiply, .divide] {
+            let native = Tensor<Float>(zeros: [1000]), swift = Tensor<Float>(zeros: [1000])
+            Float.combine(op, x.data, y.data, native.data, layout: BroadcastLayout(elementwise: 1000))
+            Elementwise.combine(op, x.data, y.data, swift.data, layout: BroadcastLayout(elementwise: 1000))
+            #expect(native.scalars == swift.scalars, "\(op)")
+        }
+        // The Adam update: the native C loop against the Swift lanes, three steps with decay.
+        var states: [[Float]] = []
+        for useNative in [true, false] {
+            let p = x.copy(), m = Tensor<Float>(zeros: [1000]), v = Tensor<Float>(zeros: [1000])
+            for t in 1...3 {
+                let rule = UpdateRule<Float>.adam(learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1,
+                                                  decoupledWeightDecay: 0, biasCorrection1: Float(1 - Foundation.pow(0.9, Double(t))),
+                                                  biasCorrection2Root: Float((1 - Foundation.pow(0.999, Double(t))).squareRoot()), amsgrad: false)
+                if useNative {
+                    Float.optimizerStep(rule, parameter: p.data, gradient: y.data, first: m.data, second: v.data, third: nil, count: 1000)
+                } else {
+                    OptimizerKernels.step(rule, parameter: p.data, gradient: y.data, first: m.data, second: v.data, third: nil, count: 1000)
+                }
+            }
+            states.append(p.scalars + m.scalars + v.scalars)
+        }
+        #expect(states[0] == states[1])
     }
 }
