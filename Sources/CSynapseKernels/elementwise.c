@@ -64,3 +64,58 @@ void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw,
         out[j] = sum;
     }
 }
+
+CLONES
+void synapse_pack_a_f32(const float *a, long aRow, long aColumn, long rows, long depth, float *packed) {
+    for (long i0 = 0; i0 < rows; i0 += 6) {
+        long height = rows - i0 < 6 ? rows - i0 : 6;
+        float *strip = packed + i0 * depth;
+        if (aColumn == 1 && height == 6) {
+            const float *r0 = a + i0 * aRow, *r1 = r0 + aRow, *r2 = r1 + aRow, *r3 = r2 + aRow, *r4 = r3 + aRow, *r5 = r4 + aRow;
+            for (long p = 0; p < depth; p++) {
+                float *d = strip + p * 6;
+                d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p];
+            }
+        } else if (aRow == 1 && height == 6) {
+            for (long p = 0; p < depth; p++) {
+                const float *s = a + i0 + p * aColumn;
+                float *d = strip + p * 6;
+                d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]; d[4] = s[4]; d[5] = s[5];
+            }
+        } else {
+            for (long p = 0; p < depth; p++) {
+                float *d = strip + p * 6;
+                for (long i = 0; i < 6; i++) d[i] = i < height ? a[(i0 + i) * aRow + p * aColumn] : 0.0f;
+            }
+        }
+    }
+}
+
+CLONES
+void synapse_pack_b_f32(const float *b, long bRow, long bColumn, long depth, long n, long nr, float *packed) {
+    for (long j0 = 0; j0 < n; j0 += nr) {
+        long width = n - j0 < nr ? n - j0 : nr;
+        float *strip = packed + j0 * depth;
+        if (bColumn == 1) {
+            for (long p = 0; p < depth; p++) {
+                const float *s = b + p * bRow + j0;
+                float *d = strip + p * nr;
+                for (long j = 0; j < width; j++) d[j] = s[j];
+                for (long j = width; j < nr; j++) d[j] = 0;
+            }
+        } else {
+            // Bᵀ stored row-major: blocks of 16 p at a time keep both reads and writes in cache lines.
+            for (long p0 = 0; p0 < depth; p0 += 16) {
+                long pend = p0 + 16 < depth ? p0 + 16 : depth;
+                for (long j = 0; j < nr; j++) {
+                    if (j < width) {
+                        const float *s = b + (j0 + j) * bColumn + p0 * bRow;
+                        for (long p = p0; p < pend; p++, s += bRow) strip[p * nr + j] = *s;
+                    } else {
+                        for (long p = p0; p < pend; p++) strip[p * nr + j] = 0;
+                    }
+                }
+            }
+        }
+    }
+}

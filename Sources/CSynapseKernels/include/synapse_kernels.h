@@ -44,6 +44,14 @@ void synapse_map_f32(int op, const float *x, float *y, long n, float s);
 /// matrix (a `Dense` layer at batch 1). Partial sums in vector lanes, combined in a fixed order.
 void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw, float *out);
 
+/// Packs `rows × depth` of op(A) (element [i, p] at a[i·aRow + p·aColumn]) into strips of 6 rows:
+/// strip r holds, for each p, the 6 values of rows 6r..6r+5 (zero past the last row).
+void synapse_pack_a_f32(const float *a, long aRow, long aColumn, long rows, long depth, float *packed);
+
+/// Packs `depth × n` of op(B) (element [p, j] at b[p·bRow + j·bColumn]) into strips of `nr` columns:
+/// strip s holds, for each p, the nr values of columns nr·s.. (zero past n).
+void synapse_pack_b_f32(const float *b, long bRow, long bColumn, long depth, long n, long nr, float *packed);
+
 enum synapse_binary { SYNAPSE_ADD = 0, SYNAPSE_SUBTRACT = 1, SYNAPSE_MULTIPLY = 2, SYNAPSE_DIVIDE = 3 };
 /// z[i] = x[i] op y[i] for i < n.
 void synapse_combine_f32(int op, const float *x, const float *y, float *z, long n);

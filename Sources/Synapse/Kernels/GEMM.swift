@@ -151,8 +151,15 @@ public enum GEMM {
             Parallel.forEach(tasks: packTasks) { t in
                 let first = t * stripsPerTask, last = Swift.min(strips, first + stripsPerTask)
                 guard first < last else { return }
-                packB(b + p0 * bRow + first * nr * bColumn, bRow: bRow, bColumn: bColumn, depth: depth,
-                      n: Swift.min(n - first * nr, (last - first) * nr), nr: nr, into: packedB + first * nr * depth)
+                let width = Swift.min(n - first * nr, (last - first) * nr)
+                if kernel == .swift {
+                    packB(b + p0 * bRow + first * nr * bColumn, bRow: bRow, bColumn: bColumn, depth: depth,
+                          n: width, nr: nr, into: packedB + first * nr * depth)
+                } else {
+                    synapse_pack_b_f32(UnsafeRawPointer(b + p0 * bRow + first * nr * bColumn).assumingMemoryBound(to: Float.self),
+                                       bRow, bColumn, depth, width, nr,
+                                       UnsafeMutableRawPointer(packedB + first * nr * depth).assumingMemoryBound(to: Float.self))
+                }
             }
             let firstSlice = p0 == 0
             let aSlice = a + p0 * aColumn
@@ -164,7 +171,12 @@ public enum GEMM {
                 let rowStrips = (rows + mr - 1) / mr
                 let packedA = UnsafeMutablePointer<T>.allocate(capacity: rowStrips * mr * depth)
                 defer { packedA.deallocate() }
-                packA(aSlice + i0 * aRow, aRow: aRow, aColumn: aColumn, rows: rows, depth: depth, into: packedA)
+                if kernel == .swift {
+                    packA(aSlice + i0 * aRow, aRow: aRow, aColumn: aColumn, rows: rows, depth: depth, into: packedA)
+                } else {
+                    synapse_pack_a_f32(UnsafeRawPointer(aSlice + i0 * aRow).assumingMemoryBound(to: Float.self), aRow, aColumn,
+                                       rows, depth, UnsafeMutableRawPointer(packedA).assumingMemoryBound(to: Float.self))
+                }
                 for s in s0..<s1 {
                     let j0 = s * nr, columns = Swift.min(nr, n - j0)
                     for r in 0..<rowStrips {
