@@ -1,5 +1,15 @@
 #include "synapse_kernels.h"
 #include <math.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+void synapse_configure_allocator(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
 
 // Exactly the scalar arithmetic: never contract a*b+c into a fused multiply-add.
 #pragma clang fp contract(off)

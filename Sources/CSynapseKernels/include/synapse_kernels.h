@@ -23,6 +23,10 @@ void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, float *
 /// has (a measure of the machine's FLOP limit) and returns the number of float operations done.
 double synapse_fma_peak(long iterations);
 
+/// With glibc: serve blocks below 64 MB from the heap and keep up to 256 MB of freed heap, so the
+/// same-sized tensors a training step frees and re-allocates cost no page faults. Elsewhere nothing.
+void synapse_configure_allocator(void);
+
 /// Elementwise float loops, compiled for AVX-512, AVX2 and baseline x86-64 (or the host's
 /// default elsewhere) and chosen at load time. The arithmetic is exactly that of the scalar
 /// definitions in `Kernels/Elementwise.swift` (no contraction into FMA), so results are identical

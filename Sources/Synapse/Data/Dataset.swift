@@ -38,33 +38,47 @@ public struct Dataset<Scalar: TensorScalar> {
 
     /// Mini-batches of `batchSize` rows in order (first-axis views: no copies); `dropLast`
     /// omits a final incomplete batch.
-    public func batches(size batchSize: Int, dropLast: Bool = false) -> [Dataset] {
-        makeBatches(size: batchSize, order: nil, dropLast: dropLast)
+    public func batches(size batchSize: Int, dropLast: Bool = false) -> Batches<Scalar> {
+        Batches(dataset: self, size: batchSize, order: nil, dropLast: dropLast)
     }
 
     /// Mini-batches of `batchSize` rows in a shuffled order: one permutation per call drawn from
     /// `generator` (NumPy's `permutation`), so epochs differ but a seed reproduces them all.
-    public func batches(size batchSize: Int, shuffledBy generator: inout RandomGenerator, dropLast: Bool = false) -> [Dataset] {
-        makeBatches(size: batchSize, order: generator.permutation(count), dropLast: dropLast)
-    }
-
-    private func makeBatches(size batchSize: Int, order: [Int]?, dropLast: Bool) -> [Dataset] {
-        precondition(batchSize > 0, "batch size must be positive, got \(batchSize)")
-        var result: [Dataset] = []
-        var start = 0
-        while start < count {
-            let end = Swift.min(start + batchSize, count)
-            if dropLast && end - start < batchSize { break }
-            if let order {
-                result.append(subset(Array(order[start..<end])))
-            } else {
-                result.append(Dataset(features: features.rows(start..<end), targets: targets.rows(start..<end)))
-            }
-            start = end
-        }
-        return result
+    /// Each batch's rows are gathered when the batch is accessed, so only one batch is in memory
+    /// at a time.
+    public func batches(size batchSize: Int, shuffledBy generator: inout RandomGenerator, dropLast: Bool = false) -> Batches<Scalar> {
+        Batches(dataset: self, size: batchSize, order: generator.permutation(count), dropLast: dropLast)
     }
 
     /// The targets as class indices (for classification).
     public var labels: [Int] { targets.scalars.map { Int($0) } }
+}
+
+/// The mini-batches of a ``Dataset``, made on access: views of consecutive rows, or rows gathered
+/// in a shuffled order.
+public struct Batches<Scalar: TensorScalar>: RandomAccessCollection {
+    let dataset: Dataset<Scalar>
+    let size: Int
+    let order: [Int]?
+    /// The number of batches.
+    public let endIndex: Int
+
+    init(dataset: Dataset<Scalar>, size: Int, order: [Int]?, dropLast: Bool) {
+        precondition(size > 0, "batch size must be positive, got \(size)")
+        self.dataset = dataset
+        self.size = size
+        self.order = order
+        endIndex = dropLast ? dataset.count / size : (dataset.count + size - 1) / size
+    }
+
+    /// 0.
+    public var startIndex: Int { 0 }
+
+    /// Batch `index`: rows `index·size ..< (index + 1)·size` of the (shuffled) order.
+    public subscript(index: Int) -> Dataset<Scalar> {
+        precondition(index >= 0 && index < endIndex, "batch \(index) out of range 0..<\(endIndex)")
+        let start = index * size, end = Swift.min(start + size, dataset.count)
+        if let order { return dataset.subset(Array(order[start..<end])) }
+        return Dataset(features: dataset.features.rows(start..<end), targets: dataset.targets.rows(start..<end))
+    }
 }

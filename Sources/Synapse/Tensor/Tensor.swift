@@ -1,3 +1,4 @@
+import CSynapseKernels
 import Foundation
 
 /// An n-dimensional array of `Float` or `Double` in row-major (C) order that can record how it was
@@ -44,6 +45,7 @@ public final class Tensor<Scalar: TensorScalar> {
         self.count = count
         // malloc directly: `UnsafeMutablePointer.allocate` goes through posix_memalign, which costs
         // more than the work of a small operation. malloc's 16-byte alignment suits the SIMD loops.
+        _ = Allocator.configured
         guard let raw = malloc(Swift.max(count, 1) * MemoryLayout<Scalar>.stride) else {
             fatalError("out of memory allocating a tensor of shape \(shape)")
         }
@@ -131,4 +133,14 @@ public final class Tensor<Scalar: TensorScalar> {
         for i in 0..<count { result.data[i] = Other(data[i]) }
         return result
     }
+}
+
+/// One-time tuning of the C allocator for tensor workloads: training frees and re-allocates
+/// same-sized buffers of hundreds of kilobytes every step. glibc would hand such blocks back to
+/// the kernel (mmap/munmap or heap trimming), so every step paid page faults and page clearing;
+/// keeping them in the heap makes reuse free.
+enum Allocator {
+    static let configured: Void = {
+        synapse_configure_allocator()
+    }()
 }
