@@ -120,10 +120,11 @@ public enum GEMM {
         // Element accessors for op(A)[i, p] and op(B)[p, j].
         let aRow = transposeA ? 1 : lda, aColumn = transposeA ? lda : 1
         let bRow = transposeB ? 1 : ldb, bColumn = transposeB ? ldb : 1
-        if m < mr && m * n * k > directThreshold {
+        let nativeDots = kernel != .swift && aColumn == 1 && bRow == 1
+        if m < mr && (m * n * k > directThreshold || nativeDots) {
             // A few rows (batch-1 inference): vector loops along the contiguous dimension.
             rowsTimesMatrix(m: m, n: n, k: k, alpha: alpha, a: a, aRow: aRow, aColumn: aColumn, b: b, bRow: bRow, bColumn: bColumn,
-                            beta: beta, c: c, ldc: ldc)
+                            beta: beta, c: c, ldc: ldc, kernel: kernel)
             return
         }
         if m * n * k <= directThreshold || m < mr {
@@ -264,18 +265,23 @@ public enum GEMM {
     @inline(__always)
     static func rowsTimesMatrix<T: TensorScalar>(m: Int, n: Int, k: Int, alpha: T, a: UnsafePointer<T>, aRow: Int, aColumn: Int,
                                                  b: UnsafePointer<T>, bRow: Int, bColumn: Int,
-                                                 beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
+                                                 beta: T, c: UnsafeMutablePointer<T>, ldc: Int, kernel: MicroKernel) {
         typealias V = SIMD16<T>
         let width = V.scalarCount
-        if aColumn == 1 && bRow == 1 && T.self == Float.self && backend == .native {
+        if aColumn == 1 && bRow == 1 && kernel != .swift {   // (native kernels are only chosen for Float)
             // Float dot products with FMA (C, compiled per instruction set).
-            let row = UnsafeMutablePointer<Float>.allocate(capacity: n)
-            defer { row.deallocate() }
+            let (fAlpha, fBeta) = (unsafeBitCast(alpha, to: Float.self), unsafeBitCast(beta, to: Float.self))
             for i in 0..<m {
-                synapse_sdot_rows(UnsafeRawPointer(a + i * aRow).assumingMemoryBound(to: Float.self),
-                                  UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), k, n, bColumn, row)
+                let x = UnsafeRawPointer(a + i * aRow).assumingMemoryBound(to: Float.self)
+                let w = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
                 let target = UnsafeMutableRawPointer(c + i * ldc).assumingMemoryBound(to: Float.self)
-                let (fAlpha, fBeta) = (unsafeBitCast(alpha, to: Float.self), unsafeBitCast(beta, to: Float.self))
+                if fAlpha == 1 && fBeta == 0 {
+                    synapse_sdot_rows(x, w, k, n, bColumn, target)   // straight into C
+                    continue
+                }
+                let row = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                defer { row.deallocate() }
+                synapse_sdot_rows(x, w, k, n, bColumn, row)
                 for j in 0..<n { target[j] = fBeta == 0 ? fAlpha * row[j] : fAlpha * row[j] + fBeta * target[j] }
             }
             return
