@@ -27,6 +27,13 @@ double synapse_fma_peak(long iterations);
 /// same-sized tensors a training step frees and re-allocates cost no page faults. Elsewhere nothing.
 void synapse_configure_allocator(void);
 
+/// A task body: `function(context, task)`.
+typedef void (*synapse_task_function)(void *context, long task);
+
+/// Runs tasks 0..<tasks on up to `threads` threads (the caller and persistent pool threads), each
+/// task exactly once; returns when all are done. Nested or concurrent calls run inline.
+void synapse_parallel_for(long tasks, int threads, synapse_task_function function, void *context);
+
 /// Elementwise float loops, compiled for AVX-512, AVX2 and baseline x86-64 (or the host's
 /// default elsewhere) and chosen at load time. The arithmetic is exactly that of the scalar
 /// definitions in `Kernels/Elementwise.swift` (no contraction into FMA), so results are identical

@@ -1,7 +1,8 @@
+import CSynapseKernels
 import Dispatch
 import Foundation
 
-/// Splitting work over the machine's cores with Dispatch.
+/// Splitting work over the machine's cores with a persistent thread pool (`CSynapseKernels/pool.c`).
 ///
 /// Work is divided into tasks whose results never depend on how many threads run them (each task
 /// writes its own part of the output, and every sum keeps its own fixed order), so training gives
@@ -26,16 +27,13 @@ public enum Parallel {
             for task in 0..<tasks { body(task) }
             return
         }
-        let workers = Swift.min(tasks, threadCount)
         // The tasks write disjoint memory by contract, so sharing `body` across threads is safe.
         withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var task = worker
-                while task < tasks {
-                    shared.value(task)
-                    task += workers
-                }
+            var closure = body
+            withUnsafeMutablePointer(to: &closure) { pointer in
+                synapse_parallel_for(tasks, Int32(Swift.min(threadCount, 64)), { context, task in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(task)
+                }, pointer)
             }
         }
     }
