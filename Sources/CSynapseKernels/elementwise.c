@@ -62,7 +62,7 @@ void synapse_adam_f32(float *p, const float *g, float *m, float *v, long n,
 }
 
 CLONES
-void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw, float *out) {
+void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw, float *out, int accumulate) {
     for (long j = 0; j < n; j++) {
         const float *row = w + j * ldw;
         float sum = 0;
@@ -71,7 +71,7 @@ void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw,
 #pragma clang fp reassociate(on) contract(fast)
             for (long p = 0; p < k; p++) sum += x[p] * row[p];
         }
-        out[j] = sum;
+        out[j] = accumulate ? sum + out[j] : sum;
     }
 }
 

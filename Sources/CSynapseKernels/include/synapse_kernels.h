@@ -51,9 +51,10 @@ enum synapse_unary {
 /// y[i] = op(x[i]) for i < n.
 void synapse_map_f32(int op, const float *x, float *y, long n, float s);
 
-/// out[j] = Σₚ x[p] · w[j·ldw + p] for j < n: a row vector times the transpose of a row-major
-/// matrix (a `Dense` layer at batch 1). Partial sums in vector lanes, combined in a fixed order.
-void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw, float *out);
+/// out[j] = Σₚ x[p] · w[j·ldw + p] (+ out[j] when `accumulate`) for j < n: a row vector times the
+/// transpose of a row-major matrix (a `Dense` layer at batch 1, its bias already in `out`).
+/// Partial sums in vector lanes, combined in a fixed order.
+void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw, float *out, int accumulate);
 
 /// Packs `rows × depth` of op(A) (element [i, p] at a[i·aRow + p·aColumn]) into strips of 6 rows:
 /// strip r holds, for each p, the 6 values of rows 6r..6r+5 (zero past the last row).

@@ -101,9 +101,17 @@ extension Tensor {
         var newShape = shape
         newShape[0] = indices.count
         let out = Tensor(uninitializedShape: newShape)
-        for (r, index) in indices.enumerated() {
-            precondition(index >= 0 && index < shape[0], "row index \(index) out of range for \(shape[0]) rows")
-            (out.data + r * rowSize).initialize(from: data + index * rowSize, count: rowSize)
+        for index in indices { precondition(index >= 0 && index < shape[0], "row index \(index) out of range for \(shape[0]) rows") }
+        // Large gathers (a shuffled mini-batch of images) are split over the cores.
+        let tasks = indices.count * rowSize >= 1 << 16 ? Swift.min(Parallel.threadCount, indices.count) : 1
+        let perTask = (indices.count + tasks - 1) / Swift.max(tasks, 1)
+        let (source, target) = (data, out.data)
+        indices.withUnsafeBufferPointer { rows in
+            Parallel.forEach(tasks: tasks) { task in
+                for r in (task * perTask)..<Swift.min(rows.count, (task + 1) * perTask) {
+                    (target + r * rowSize).initialize(from: source + rows[r] * rowSize, count: rowSize)
+                }
+            }
         }
         if Tensor.recordsGradient(self) {
             // ∂x[idx]/∂x: each gradient row added back to the row it came from

@@ -275,13 +275,13 @@ public enum GEMM {
                 let x = UnsafeRawPointer(a + i * aRow).assumingMemoryBound(to: Float.self)
                 let w = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
                 let target = UnsafeMutableRawPointer(c + i * ldc).assumingMemoryBound(to: Float.self)
-                if fAlpha == 1 && fBeta == 0 {
-                    synapse_sdot_rows(x, w, k, n, bColumn, target)   // straight into C
+                if fAlpha == 1 && (fBeta == 0 || fBeta == 1) {
+                    synapse_sdot_rows(x, w, k, n, bColumn, target, fBeta == 1 ? 1 : 0)   // straight into C (1·Σ + 1·C = Σ + C)
                     continue
                 }
                 let row = UnsafeMutablePointer<Float>.allocate(capacity: n)
                 defer { row.deallocate() }
-                synapse_sdot_rows(x, w, k, n, bColumn, row)
+                synapse_sdot_rows(x, w, k, n, bColumn, row, 0)
                 for j in 0..<n { target[j] = fBeta == 0 ? fAlpha * row[j] : fAlpha * row[j] + fBeta * target[j] }
             }
             return

@@ -47,8 +47,7 @@ public final class Dense<Scalar: TensorScalar>: Layer {
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(x.rank == 2 && x.shape[1] == inputSize,
                      "Dense(\(inputSize) → \(outputSize)) expected input [N, \(inputSize)], got \(x.shape)")
-        let z = matmul(x, weight, transposeB: true)
-        return activation(bias.map { z + $0 } ?? z)
+        return activation(linear(x, weight: weight, bias: bias))
     }
 
     /// `Dense(784 → 128, relu)`.

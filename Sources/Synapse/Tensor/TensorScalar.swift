@@ -128,8 +128,16 @@ extension Float: TensorScalar {
                                      third: UnsafeMutablePointer<Float>?, count: Int) {
         if case .adam(let lr, let beta1, let beta2, let epsilon, let weightDecay, let decoupled, let bc1, let bc2Root, false) = rule,
            let m = first, let v = second, GEMM.backend == .native {
-            synapse_adam_f32(parameter, gradient, m, v, count, decoupled != 0 ? 1 : 0, 1 - lr * decoupled, weightDecay,
-                             beta1, 1 - beta1, beta2, 1 - beta2, lr / bc1, bc2Root, epsilon)
+            // Large parameters are updated in two (or more) aligned chunks in parallel: elementwise, so
+            // the result does not depend on the split.
+            let tasks = count >= 1 << 16 ? Parallel.threadCount : 1
+            let chunk = ((count + tasks - 1) / tasks + 15) / 16 * 16
+            Parallel.forEach(tasks: tasks) { task in
+                let start = task * chunk, length = Swift.min(chunk, count - start)
+                guard length > 0 else { return }
+                synapse_adam_f32(parameter + start, gradient + start, m + start, v + start, length, decoupled != 0 ? 1 : 0,
+                                 1 - lr * decoupled, weightDecay, beta1, 1 - beta1, beta2, 1 - beta2, lr / bc1, bc2Root, epsilon)
+            }
             return
         }
         OptimizerKernels.step(rule, parameter: parameter, gradient: gradient, first: first, second: second, third: third, count: count)

@@ -22,6 +22,18 @@ struct LayerTests {
         #expect(result.maxRelativeError < 1e-6, "\(result)")
     }
 
+    @Test("linear (x·Wᵀ + b fused): values and Float64 gradients, with and without bias")
+    func linearOp() {
+        var g = RandomGenerator(seed: 4)
+        let x = Tensor<Double>(randomNormal: [5, 3], generator: &g), w = Tensor<Double>(randomNormal: [4, 3], generator: &g)
+        let b = Tensor<Double>(randomNormal: [4], generator: &g)
+        let fused = linear(x, weight: w, bias: b).scalars
+        let composed = (matmul(x, w, transposeB: true) + b).scalars
+        #expect(zip(fused, composed).allSatisfy { abs($0 - $1) < 1e-14 })
+        #expect(checkGradients(at: [x, w, b]) { linear($0[0], weight: $0[1], bias: $0[2]) }.maxRelativeError < 1e-6)
+        #expect(checkGradients(at: [x, w]) { linear($0[0], weight: $0[1], bias: nil) }.maxRelativeError < 1e-6)
+    }
+
     @Test("Sequential names parameters like torch.nn.Sequential and counts them")
     func sequential() {
         var g = RandomGenerator(seed: 2)
