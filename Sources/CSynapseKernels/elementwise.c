@@ -62,7 +62,7 @@ void synapse_adam_f32(float *p, const float *g, float *m, float *v, long n,
 }
 
 CLONES
-void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw, float *out, int accumulate) {
+static void sdot_rows_portable(const float *x, const float *w, long k, long n, long ldw, float *out, int accumulate) {
     for (long j = 0; j < n; j++) {
         const float *row = w + j * ldw;
         float sum = 0;
@@ -128,4 +128,53 @@ void synapse_pack_b_f32(const float *b, long bRow, long bColumn, long depth, lon
             }
         }
     }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+// Four rows at a time share each load of x: four independent FMA chains instead of one.
+__attribute__((target("avx512f,fma")))
+static void sdot_rows_avx512(const float *x, const float *w, long k, long n, long ldw, float *out, int accumulate) {
+    long full = k / 16 * 16;
+    __mmask16 tail = (__mmask16)((1u << (k - full)) - 1);
+    long j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const float *r0 = w + j * ldw, *r1 = r0 + ldw, *r2 = r1 + ldw, *r3 = r2 + ldw;
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+        for (long p = 0; p < full; p += 16) {
+            __m512 v = _mm512_loadu_ps(x + p);
+            a0 = _mm512_fmadd_ps(v, _mm512_loadu_ps(r0 + p), a0);
+            a1 = _mm512_fmadd_ps(v, _mm512_loadu_ps(r1 + p), a1);
+            a2 = _mm512_fmadd_ps(v, _mm512_loadu_ps(r2 + p), a2);
+            a3 = _mm512_fmadd_ps(v, _mm512_loadu_ps(r3 + p), a3);
+        }
+        if (tail) {
+            __m512 v = _mm512_maskz_loadu_ps(tail, x + full);
+            a0 = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, r0 + full), a0);
+            a1 = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, r1 + full), a1);
+            a2 = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, r2 + full), a2);
+            a3 = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, r3 + full), a3);
+        }
+        float s0 = _mm512_reduce_add_ps(a0), s1 = _mm512_reduce_add_ps(a1), s2 = _mm512_reduce_add_ps(a2), s3 = _mm512_reduce_add_ps(a3);
+        if (accumulate) { s0 += out[j]; s1 += out[j + 1]; s2 += out[j + 2]; s3 += out[j + 3]; }
+        out[j] = s0; out[j + 1] = s1; out[j + 2] = s2; out[j + 3] = s3;
+    }
+    for (; j < n; j++) {
+        const float *r = w + j * ldw;
+        __m512 a = _mm512_setzero_ps();
+        for (long p = 0; p < full; p += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(x + p), _mm512_loadu_ps(r + p), a);
+        if (tail) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, x + full), _mm512_maskz_loadu_ps(tail, r + full), a);
+        float s = _mm512_reduce_add_ps(a);
+        out[j] = accumulate ? s + out[j] : s;
+    }
+}
+#endif
+
+void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw, float *out, int accumulate) {
+#if defined(__x86_64__)
+    static int level = -1;
+    if (level < 0) level = synapse_cpu_level();
+    if (level == 2) { sdot_rows_avx512(x, w, k, n, ldw, out, accumulate); return; }
+#endif
+    sdot_rows_portable(x, w, k, n, ldw, out, accumulate);
 }

@@ -276,7 +276,15 @@ public enum GEMM {
                 let w = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
                 let target = UnsafeMutableRawPointer(c + i * ldc).assumingMemoryBound(to: Float.self)
                 if fAlpha == 1 && (fBeta == 0 || fBeta == 1) {
-                    synapse_sdot_rows(x, w, k, n, bColumn, target, fBeta == 1 ? 1 : 0)   // straight into C (1·Σ + 1·C = Σ + C)
+                    // Straight into C (1·Σ + 1·C = Σ + C). A large matrix is read from memory once per
+                    // call, so its rows are split over the cores (each core's cache keeps its half).
+                    let tasks = n * k >= 1 << 16 ? Swift.min(Parallel.threadCount, n / 16) : 1
+                    let perTask = (n + tasks - 1) / Swift.max(tasks, 1)
+                    Parallel.forEach(tasks: tasks) { t in
+                        let first = t * perTask, count = Swift.min(perTask, n - first)
+                        guard count > 0 else { return }
+                        synapse_sdot_rows(x, w + first * bColumn, k, count, bColumn, target + first, fBeta == 1 ? 1 : 0)
+                    }
                     continue
                 }
                 let row = UnsafeMutablePointer<Float>.allocate(capacity: n)
