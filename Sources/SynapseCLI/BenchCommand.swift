@@ -88,8 +88,9 @@ enum BenchCommand {
         }
         GEMM.backend = chosen
         let double = gemmGFLOPS(Double.self, transposeA: false, transposeB: false, m: 1024, n: 1024, k: 1024, repeats: repeats)
-        say(String(format: "  %@ %9.1f (Swift kernel; fp64 limit is half the fp32 one)",
-                     "1024³ in Double".padding(toLength: 33, withPad: " ", startingAt: 0), double))
+        say(String(format: "  %@ %9.1f (%@; fp64 limit is half the fp32 one)",
+                     "1024³ in Double".padding(toLength: 33, withPad: " ", startingAt: 0), double,
+                     chosen.rawValue == "blas" ? "OpenBLAS" : "Swift kernel"))
 
         // MNIST MLPs.
         let directory = parsed.string("data") ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

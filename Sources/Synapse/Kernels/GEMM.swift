@@ -1,5 +1,8 @@
 import CSynapseKernels
 import Foundation
+#if OpenBLAS
+import CBLAS
+#endif
 
 /// The single matrix-product entry point of the library:
 /// `C = alpha · op(A) · op(B) + beta · C` on row-major matrices, where `op(X)` is `X` or `Xᵀ`
@@ -31,12 +34,37 @@ public enum GEMM {
         /// The FMA micro-kernels of `CSynapseKernels` (AVX-512 or AVX2, checked at run time);
         /// the Swift kernel on CPUs without FMA.
         case native
+        #if OpenBLAS
+        /// OpenBLAS's `cblas_sgemm` / `cblas_dgemm` (only when built with the `OpenBLAS` trait).
+        case blas
+        #endif
     }
 
-    /// The backend used for `Float` products: `SYNAPSE_GEMM=swift|native` in the environment, or
+    /// The backend used for `Float` products (and `Double` ones with `blas`):
+    /// `SYNAPSE_GEMM=swift|native|blas` in the environment, or
     /// `native` by default. Set it before starting work, not while products run.
     nonisolated(unsafe) public static var backend: Backend =
         ProcessInfo.processInfo.environment["SYNAPSE_GEMM"].flatMap(Backend.init(rawValue:)) ?? .native
+
+    #if OpenBLAS
+    /// `C = alpha · op(A) · op(B) + beta · C` through OpenBLAS (row-major CBLAS).
+    static func blas(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                     b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard m > 0 && n > 0 else { return }
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(Swift.max(lda, 1)), b, blasint(Swift.max(ldb, 1)),
+                    beta, c, blasint(Swift.max(ldc, 1)))
+    }
+
+    /// The `Double` version of ``blas(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)-(_,_,_,_,_,Float,_,_,_,_,Float,_,_)``.
+    static func blas(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+                     b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        guard m > 0 && n > 0 else { return }
+        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(Swift.max(lda, 1)), b, blasint(Swift.max(ldb, 1)),
+                    beta, c, blasint(Swift.max(ldc, 1)))
+    }
+    #endif
 
     /// The micro-kernel `native` runs on this CPU: `avx512`, `avx2`, or `swift` when the CPU lacks FMA.
     public static let nativeKernel: String = ["swift", "avx2", "avx512"][Int(synapse_cpu_level())]
@@ -94,6 +122,13 @@ public enum GEMM {
                                 alpha: Float, a: UnsafePointer<Float>, lda: Int,
                                 b: UnsafePointer<Float>, ldb: Int,
                                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        #if OpenBLAS
+        if backend == .blas {
+            blas(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                 b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        #endif
         run(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
             b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, kernel: floatKernel)
     }
@@ -103,6 +138,13 @@ public enum GEMM {
                                 alpha: Double, a: UnsafePointer<Double>, lda: Int,
                                 b: UnsafePointer<Double>, ldb: Int,
                                 beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        #if OpenBLAS
+        if backend == .blas {
+            blas(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                 b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        #endif
         run(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
             b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, kernel: .swift)
     }

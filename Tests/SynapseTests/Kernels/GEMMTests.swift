@@ -138,4 +138,31 @@ struct GEMMTests {
         }
         #expect(states[0] == states[1])
     }
+
+    #if OpenBLAS
+    @Test("the OpenBLAS backend agrees with the reference and the native kernel", arguments: transposes)
+    func blasBackend(transposes: (Bool, Bool)) {
+        let (ta, tb) = transposes
+        var g = RandomGenerator(seed: 23)
+        for (m, n, k) in [(1, 1, 1), (3, 7, 5), (128, 128, 784), (37, 100, 1100)] {
+            let a = Tensor<Float>(randomNormal: ta ? [k, m] : [m, k], generator: &g)
+            let b = Tensor<Float>(randomNormal: tb ? [n, k] : [k, n], generator: &g)
+            let blas = Tensor<Float>(zeros: [m, n])
+            GEMM.blas(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a.data, lda: ta ? m : k,
+                      b: b.data, ldb: tb ? k : n, beta: 0, c: blas.data, ldc: n)
+            let reference = Tensor<Float>(zeros: [m, n])
+            GEMM.run(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a.data, lda: ta ? m : k,
+                     b: b.data, ldb: tb ? k : n, beta: 0, c: reference.data, ldc: n, kernel: .swift)
+            let worst = zip(blas.scalars, reference.scalars).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+            #expect(worst < 1e-4 * Float(k).squareRoot(), "\(m)×\(n)×\(k): \(worst)")
+            let ad = a.converted(to: Double.self), bd = b.converted(to: Double.self)
+            let blasDouble = Tensor<Double>(zeros: [m, n]), referenceDouble = Tensor<Double>(zeros: [m, n])
+            GEMM.blas(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: ad.data, lda: ta ? m : k,
+                      b: bd.data, ldb: tb ? k : n, beta: 0, c: blasDouble.data, ldc: n)
+            GEMM.run(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: ad.data, lda: ta ? m : k,
+                     b: bd.data, ldb: tb ? k : n, beta: 0, c: referenceDouble.data, ldc: n, kernel: .swift)
+            #expect(zip(blasDouble.scalars, referenceDouble.scalars).allSatisfy { abs($0 - $1) < 1e-10 * max(1, abs($1)) })
+        }
+    }
+    #endif
 }

@@ -1,0 +1,2 @@
+// OpenBLAS's C interface (Debian: libopenblas-dev; pkg-config adds its include directory).
+#include <cblas.h>
