@@ -51,7 +51,7 @@ public struct Dataset<Scalar: TensorScalar> {
     }
 
     /// The targets as class indices (for classification).
-    public var labels: [Int] { targets.scalars.map { Int($0) } }
+    public var labels: [Int] { targets.integerScalars }
 }
 
 /// The mini-batches of a ``Dataset``, made on access: views of consecutive rows, or rows gathered

@@ -135,6 +135,11 @@ public final class Tensor<Scalar: TensorScalar> {
     }
 }
 
+extension Tensor {
+    /// The elements truncated to `Int` (class labels), in memory order.
+    public var integerScalars: [Int] { Scalar.integers(data, count: count) }
+}
+
 /// One-time tuning of the C allocator for tensor workloads: training frees and re-allocates
 /// same-sized buffers of hundreds of kilobytes every step. glibc would hand such blocks back to
 /// the kernel (mmap/munmap or heap trimming), so every step paid page faults and page clearing;

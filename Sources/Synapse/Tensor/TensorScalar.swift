@@ -28,6 +28,9 @@ where Self.RawSignificand: FixedWidthInteger {
     /// Softmax (or log-softmax) of each row of a `[rows, columns]` buffer (see `Kernels/Softmax.swift`).
     static func softmaxRows(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, rows: Int, columns: Int, logarithmic: Bool)
 
+    /// The values truncated to integers (class labels stored as floating point), in a concrete loop.
+    static func integers(_ x: UnsafePointer<Self>, count: Int) -> [Int]
+
     /// Column sums (or squared deviations from `mean`), minima and maxima of a `[rows, columns]`
     /// buffer, accumulated in Double (see `Kernels/ColumnKernels.swift`).
     static func columnStatistics(_ x: UnsafePointer<Self>, rows: Int, columns: Int, mean: UnsafePointer<Double>?,
@@ -143,6 +146,14 @@ extension Float: TensorScalar {
         OptimizerKernels.step(rule, parameter: parameter, gradient: gradient, first: first, second: second, third: third, count: count)
     }
 
+    /// Concrete `Float` loop; see ``TensorScalar/integers(_:count:)``.
+    public static func integers(_ x: UnsafePointer<Float>, count: Int) -> [Int] {
+        [Int](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { buffer[i] = Int(x[i]) }
+            initialized = count
+        }
+    }
+
     /// Concrete `Float` loop; see ``TensorScalar/columnStatistics(_:rows:columns:mean:sums:low:high:)``.
     public static func columnStatistics(_ x: UnsafePointer<Float>, rows: Int, columns: Int, mean: UnsafePointer<Double>?,
                                         sums: UnsafeMutablePointer<Double>, low: UnsafeMutablePointer<Double>, high: UnsafeMutablePointer<Double>) {
@@ -223,6 +234,14 @@ extension Double: TensorScalar {
                                      first: UnsafeMutablePointer<Double>?, second: UnsafeMutablePointer<Double>?,
                                      third: UnsafeMutablePointer<Double>?, count: Int) {
         OptimizerKernels.step(rule, parameter: parameter, gradient: gradient, first: first, second: second, third: third, count: count)
+    }
+
+    /// Concrete `Double` loop; see ``TensorScalar/integers(_:count:)``.
+    public static func integers(_ x: UnsafePointer<Double>, count: Int) -> [Int] {
+        [Int](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { buffer[i] = Int(x[i]) }
+            initialized = count
+        }
     }
 
     /// Concrete `Double` loop; see ``TensorScalar/columnStatistics(_:rows:columns:mean:sums:low:high:)``.

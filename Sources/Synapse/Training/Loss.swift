@@ -22,7 +22,7 @@ public enum Loss: String, Sendable, Equatable, Codable, CaseIterable {
     /// The mean loss of `outputs` against `targets` (class indices `[N]`, or values reshaped to the outputs' shape).
     public func callAsFunction<Scalar: TensorScalar>(_ outputs: Tensor<Scalar>, _ targets: Tensor<Scalar>) -> Tensor<Scalar> {
         if usesClassIndices {
-            let labels = targets.scalars.map { Int($0) }
+            let labels = targets.integerScalars
             return self == .softmaxCrossEntropy ? Synapse.softmaxCrossEntropy(logits: outputs, labels: labels)
                                                 : Synapse.negativeLogLikelihood(logProbabilities: outputs, labels: labels)
         }

@@ -94,7 +94,7 @@ public final class Model<Scalar: TensorScalar> {
             let predicted = outputs.rank == 2 && outputs.shape[1] == 1
                 ? outputs.scalars.map { $0 > (lossFunction == .binaryCrossEntropy ? 0.5 : 0) ? 1 : 0 }
                 : outputs.argmax(axis: -1)
-            let labels = targets.scalars.map { Int($0) }
+            let labels = targets.integerScalars
             evaluation.accuracy = Metrics.accuracy(predicted: predicted, labels: labels)
             let classCount = Swift.max(classes, 2)
             evaluation.confusionMatrix = Metrics.confusionMatrix(predicted: predicted, labels: labels, classes: classCount)
