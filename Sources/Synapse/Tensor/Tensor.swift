@@ -138,6 +138,9 @@ public final class Tensor<Scalar: TensorScalar> {
 extension Tensor {
     /// The elements truncated to `Int` (class labels), in memory order.
     public var integerScalars: [Int] { Scalar.integers(data, count: count) }
+
+    /// The elements as `Double`, in memory order.
+    public var doubleScalars: [Double] { Scalar.doubles(data, count: count) }
 }
 
 /// One-time tuning of the C allocator for tensor workloads: training frees and re-allocates

@@ -31,6 +31,9 @@ where Self.RawSignificand: FixedWidthInteger {
     /// The values truncated to integers (class labels stored as floating point), in a concrete loop.
     static func integers(_ x: UnsafePointer<Self>, count: Int) -> [Int]
 
+    /// The values as `Double`, in a concrete loop.
+    static func doubles(_ x: UnsafePointer<Self>, count: Int) -> [Double]
+
     /// Column sums (or squared deviations from `mean`), minima and maxima of a `[rows, columns]`
     /// buffer, accumulated in Double (see `Kernels/ColumnKernels.swift`).
     static func columnStatistics(_ x: UnsafePointer<Self>, rows: Int, columns: Int, mean: UnsafePointer<Double>?,
@@ -146,6 +149,14 @@ extension Float: TensorScalar {
         OptimizerKernels.step(rule, parameter: parameter, gradient: gradient, first: first, second: second, third: third, count: count)
     }
 
+    /// Concrete `Float` loop; see ``TensorScalar/doubles(_:count:)``.
+    public static func doubles(_ x: UnsafePointer<Float>, count: Int) -> [Double] {
+        [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { buffer[i] = Double(x[i]) }
+            initialized = count
+        }
+    }
+
     /// Concrete `Float` loop; see ``TensorScalar/integers(_:count:)``.
     public static func integers(_ x: UnsafePointer<Float>, count: Int) -> [Int] {
         [Int](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -234,6 +245,14 @@ extension Double: TensorScalar {
                                      first: UnsafeMutablePointer<Double>?, second: UnsafeMutablePointer<Double>?,
                                      third: UnsafeMutablePointer<Double>?, count: Int) {
         OptimizerKernels.step(rule, parameter: parameter, gradient: gradient, first: first, second: second, third: third, count: count)
+    }
+
+    /// Concrete `Double` loop; see ``TensorScalar/doubles(_:count:)``.
+    public static func doubles(_ x: UnsafePointer<Double>, count: Int) -> [Double] {
+        [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { buffer[i] = Double(x[i]) }
+            initialized = count
+        }
     }
 
     /// Concrete `Double` loop; see ``TensorScalar/integers(_:count:)``.

@@ -100,7 +100,7 @@ public final class Model<Scalar: TensorScalar> {
             evaluation.confusionMatrix = Metrics.confusionMatrix(predicted: predicted, labels: labels, classes: classCount)
             evaluation.report = Metrics.classificationReport(predicted: predicted, labels: labels, classes: classCount)
         case .regression:
-            let p = outputs.scalars.map(Double.init), y = targets.scalars.map(Double.init)
+            let p = outputs.doubleScalars, y = targets.doubleScalars
             evaluation.meanSquaredError = Metrics.meanSquaredError(predicted: p, targets: y)
             evaluation.meanAbsoluteError = Metrics.meanAbsoluteError(predicted: p, targets: y)
             evaluation.r2 = Metrics.r2Score(predicted: p, targets: y)
