@@ -18,6 +18,16 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
     case dropout(rate: Double)
     /// ``Flatten``.
     case flatten
+    /// ``Conv2D``: `weight [out, in, kh, kw]`, optional `bias [out]`.
+    case conv2d(inputs: Int, outputs: Int, kernel: Pair2D, stride: Pair2D, padding: Pair2D, dilation: Pair2D, bias: Bool)
+    /// ``MaxPool2D`` or ``AvgPool2D``.
+    case pool2d(PoolingKind, kernel: Pair2D, stride: Pair2D, padding: Pair2D)
+    /// ``GlobalAveragePool``.
+    case globalAveragePool
+    /// ``BatchNorm`` over `features` channels (1-D or 2-D by the input's rank).
+    case batchNorm(features: Int, momentum: Double, epsilon: Double, affine: Bool)
+    /// ``Reshape`` of each example to `shape`.
+    case reshape([Int])
     /// ``Sequential`` of the given layers.
     case sequential([LayerSpec])
 
@@ -33,10 +43,23 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
             self = .dropout(rate: dropout.rate)
         case is Flatten<Scalar>:
             self = .flatten
+        case let conv as Conv2D<Scalar>:
+            self = .conv2d(inputs: conv.inputChannels, outputs: conv.outputChannels, kernel: conv.kernelSize, stride: conv.stride,
+                           padding: conv.padding, dilation: conv.dilation, bias: conv.bias != nil)
+        case let pool as MaxPool2D<Scalar>:
+            self = .pool2d(.max, kernel: pool.kernelSize, stride: pool.stride, padding: pool.padding)
+        case let pool as AvgPool2D<Scalar>:
+            self = .pool2d(.average, kernel: pool.kernelSize, stride: pool.stride, padding: pool.padding)
+        case is GlobalAveragePool<Scalar>:
+            self = .globalAveragePool
+        case let norm as BatchNorm<Scalar>:
+            self = .batchNorm(features: norm.features, momentum: norm.momentum, epsilon: norm.epsilon, affine: norm.weight != nil)
+        case let reshape as Reshape<Scalar>:
+            self = .reshape(reshape.shape)
         case let sequential as Sequential<Scalar>:
             self = .sequential(try sequential.layers.map { try LayerSpec(describing: $0) })
         default:
-            throw DataError(path: "model", "cannot describe a layer of type \(type(of: layer)) in a model file (Sequential, Dense, Activation, Dropout and Flatten can be saved)")
+            throw DataError(path: "model", "cannot describe a layer of type \(type(of: layer)) in a model file (Sequential, Dense, Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePool, BatchNorm, Activation, Dropout, Flatten and Reshape can be saved)")
         }
     }
 
@@ -48,6 +71,15 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
         case .activation(let function): return Activation<Scalar>(function)
         case .dropout(let rate): return Dropout<Scalar>(rate: rate)
         case .flatten: return Flatten<Scalar>()
+        case .conv2d(let inputs, let outputs, let kernel, let stride, let padding, let dilation, let bias):
+            return Conv2D<Scalar>(weight: Tensor(zeros: [outputs, inputs, kernel.y, kernel.x]), bias: bias ? Tensor(zeros: [outputs]) : nil,
+                                  stride: stride, padding: padding, dilation: dilation)
+        case .pool2d(.max, let kernel, let stride, let padding): return MaxPool2D<Scalar>(kernelSize: kernel, stride: stride, padding: padding)
+        case .pool2d(.average, let kernel, let stride, let padding): return AvgPool2D<Scalar>(kernelSize: kernel, stride: stride, padding: padding)
+        case .globalAveragePool: return GlobalAveragePool<Scalar>()
+        case .batchNorm(let features, let momentum, let epsilon, let affine):
+            return BatchNorm<Scalar>(features: features, momentum: momentum, epsilon: epsilon, affine: affine)
+        case .reshape(let shape): return Reshape<Scalar>(shape)
         case .sequential(let layers): return Sequential<Scalar>(layers.map { $0.makeLayer(as: Scalar.self) })
         }
     }
@@ -58,63 +90,48 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
         case .dense(let inputs, let outputs, _, _):
             guard inputs > 0, outputs > 0, inputs.multipliedReportingOverflow(by: outputs).partialValue <= maximumParameters,
                   !inputs.multipliedReportingOverflow(by: outputs).overflow else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "dense layer \(inputs) → \(outputs) is not a valid size for this file"))
+                throw invalid("dense layer \(inputs) → \(outputs) is not a valid size for this file")
             }
         case .dropout(let rate):
             guard rate >= 0 && rate < 1 else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "dropout rate \(rate) is outside [0, 1)"))
+                throw invalid("dropout rate \(rate) is outside [0, 1)")
+            }
+        case .conv2d(let inputs, let outputs, let kernel, let stride, let padding, let dilation, _):
+            let (size, overflow) = [inputs, kernel.y, kernel.x].reduce((outputs, false)) { product, factor in
+                let next = product.0.multipliedReportingOverflow(by: factor)
+                return (next.partialValue, product.1 || next.overflow)
+            }
+            guard inputs > 0, outputs > 0, kernel.y > 0, kernel.x > 0, !overflow, size <= maximumParameters else {
+                throw invalid("conv2d layer \(inputs) → \(outputs) with a \(kernel.y)×\(kernel.x) kernel is not a valid size for this file")
+            }
+            guard stride.y > 0, stride.x > 0, dilation.y > 0, dilation.x > 0, padding.y >= 0, padding.x >= 0,
+                  [stride.y, stride.x, dilation.y, dilation.x, padding.y, padding.x].allSatisfy({ $0 <= 1 << 20 }) else {
+                throw invalid("conv2d layer needs positive stride and dilation and non-negative padding")
+            }
+        case .pool2d(_, let kernel, let stride, let padding):
+            guard kernel.y > 0, kernel.x > 0, stride.y > 0, stride.x > 0, padding.y >= 0, padding.x >= 0,
+                  2 * padding.y <= kernel.y, 2 * padding.x <= kernel.x, [kernel.y, kernel.x, stride.y, stride.x].allSatisfy({ $0 <= 1 << 20 }) else {
+                throw invalid("pooling layer needs a positive window and stride, and padding at most half the window")
+            }
+        case .batchNorm(let features, let momentum, let epsilon, _):
+            guard features > 0, features <= maximumParameters, momentum >= 0, momentum <= 1, epsilon > 0, epsilon.isFinite else {
+                throw invalid("batchnorm layer needs a positive size, momentum in [0, 1] and a positive epsilon")
+            }
+        case .reshape(let shape):
+            let (_, overflow) = shape.reduce((1, false)) { product, factor in
+                let next = product.0.multipliedReportingOverflow(by: factor)
+                return (next.partialValue, product.1 || next.overflow)
+            }
+            guard !shape.isEmpty, shape.count <= 8, shape.allSatisfy({ $0 > 0 }), !overflow else {
+                throw invalid("reshape layer needs 1 to 8 positive sizes, got \(shape)")
             }
         case .sequential(let layers): try layers.forEach { try $0.validate(maximumParameters: maximumParameters) }
-        case .activation, .flatten: break
+        case .activation, .flatten, .globalAveragePool: break
         }
     }
 
-    private enum Key: String, CodingKey { case type, `in`, out, bias, activation, function, rate, layers }
-
-    /// Decodes the JSON form shown above.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: Key.self)
-        func activation(_ key: Key) throws -> ActivationFunction {
-            let name = try c.decode(String.self, forKey: key)
-            guard let function = ActivationFunction(name: name) else {
-                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "unknown activation '\(name)'")
-            }
-            return function
-        }
-        switch try c.decode(String.self, forKey: .type) {
-        case "dense":
-            self = .dense(inputs: try c.decode(Int.self, forKey: .in), outputs: try c.decode(Int.self, forKey: .out),
-                          bias: try c.decode(Bool.self, forKey: .bias), activation: try activation(.activation))
-        case "activation": self = .activation(try activation(.function))
-        case "dropout": self = .dropout(rate: try c.decode(Double.self, forKey: .rate))
-        case "flatten": self = .flatten
-        case "sequential": self = .sequential(try c.decode([LayerSpec].self, forKey: .layers))
-        case let other:
-            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown layer type '\(other)'")
-        }
-    }
-
-    /// Encodes the JSON form shown above.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        switch self {
-        case .dense(let inputs, let outputs, let bias, let activation):
-            try c.encode("dense", forKey: .type)
-            try c.encode(inputs, forKey: .in)
-            try c.encode(outputs, forKey: .out)
-            try c.encode(bias, forKey: .bias)
-            try c.encode(activation.description, forKey: .activation)
-        case .activation(let function):
-            try c.encode("activation", forKey: .type)
-            try c.encode(function.description, forKey: .function)
-        case .dropout(let rate):
-            try c.encode("dropout", forKey: .type)
-            try c.encode(rate, forKey: .rate)
-        case .flatten:
-            try c.encode("flatten", forKey: .type)
-        case .sequential(let layers):
-            try c.encode("sequential", forKey: .type)
-            try c.encode(layers, forKey: .layers)
-        }
+    /// A decoding error for a size a file cannot hold.
+    private func invalid(_ message: String) -> DecodingError {
+        DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: message))
     }
 }

@@ -33,9 +33,48 @@ enum Charts {
         return svg.document
     }
 
+    /// A network with convolutions drawn as a column of blocks, one per layer, each with the shape
+    /// of one example after it (when the input shape can be told from the first layer).
+    static func layerStack(_ spec: LayerSpec, title: String) -> String {
+        var layers: [LayerSpec] = []
+        func flatten(_ spec: LayerSpec) { if case .sequential(let inner) = spec { inner.forEach(flatten) } else { layers.append(spec) } }
+        flatten(spec)
+        var shape: [Int]? = nil
+        switch layers.first {
+        case .reshape(let target)?: shape = [target.reduce(1, *)]
+        case .dense(let inputs, _, _, _)?: shape = [inputs]
+        default: break
+        }
+        let rowHeight = 46.0
+        var svg = SVG(width: 560, height: 90 + rowHeight * Double(layers.count + 1))
+        svg.text(title, x: svg.width / 2, y: 26, size: 16, anchor: "middle", weight: "bold")
+        func row(_ index: Int, _ label: String, _ detail: String, color: String) {
+            let y = 50 + rowHeight * Double(index)
+            svg.rect(x: 80, y: y, width: 400, height: rowHeight - 12, fill: color, stroke: "#333333", opacity: 0.85, title: label)
+            svg.text(label, x: 96, y: y + 21, size: 13, weight: "bold")
+            svg.text(detail, x: 464, y: y + 21, size: 12, anchor: "end", color: "#222222")
+            if index > 0 { svg.line(280, y - 12, 280, y, stroke: "#333333", width: 1.5) }
+        }
+        func text(_ shape: [Int]?) -> String { shape.map { LayerSpec.format($0) } ?? "" }
+        row(0, "input", text(shape), color: SVG.palette[4])
+        for (i, layer) in layers.enumerated() {
+            shape = shape.flatMap { try? layer.outputShape(for: $0) }
+            let color: String
+            switch layer {
+            case .conv2d, .dense: color = SVG.palette[2]
+            case .pool2d, .globalAveragePool: color = SVG.palette[0]
+            case .batchNorm, .dropout: color = SVG.palette[3]
+            default: color = "#dddddd"
+            }
+            row(i + 1, layer.title, text(shape), color: color)
+        }
+        return svg.document
+    }
+
     /// The network as layers of units joined by their connections, like the tutorial's figure;
     /// layers wider than 10 units show their first and last units around an ellipsis.
     static func network(_ spec: LayerSpec, featureNames: [String]?, classNames: [String]?, title: String) -> String {
+        if !spec.isMultilayerPerceptron { return layerStack(spec, title: title) }
         var sizes: [Int] = [], activations: [String] = []
         func walk(_ spec: LayerSpec) {
             switch spec {
@@ -44,7 +83,7 @@ enum Charts {
                 sizes.append(outputs); activations.append(activation == .identity ? "linear" : activation.description)
             case .activation(let function): if !activations.isEmpty { activations[activations.count - 1] = function.description }
             case .sequential(let layers): layers.forEach(walk)
-            case .dropout, .flatten: break
+            case .dropout, .flatten, .conv2d, .pool2d, .globalAveragePool, .batchNorm, .reshape: break
             }
         }
         walk(spec)
