@@ -170,6 +170,68 @@ static void sdot_rows_avx512(const float *x, const float *w, long k, long n, lon
 }
 #endif
 
+#if defined(__x86_64__)
+// One tile of up to 4 rows of A by up to 4 rows of B; R and S are the tile's sizes (compile-time in each use).
+#define NT_TILE(R, S)                                                                                     \
+    do {                                                                                                  \
+        __m512 acc[4][4];                                                                                 \
+        for (int r = 0; r < R; r++) for (int s = 0; s < S; s++) acc[r][s] = _mm512_setzero_ps();          \
+        long p = 0;                                                                                       \
+        for (; p + 16 <= k; p += 16) {                                                                    \
+            __m512 x[4], y[4];                                                                            \
+            for (int r = 0; r < R; r++) x[r] = _mm512_loadu_ps(a + (i + r) * lda + p);                    \
+            for (int s = 0; s < S; s++) y[s] = _mm512_loadu_ps(b + (j + s) * ldb + p);                    \
+            for (int r = 0; r < R; r++) for (int s = 0; s < S; s++) acc[r][s] = _mm512_fmadd_ps(x[r], y[s], acc[r][s]); \
+        }                                                                                                 \
+        if (p < k) {                                                                                      \
+            __mmask16 tail = (__mmask16)((1u << (k - p)) - 1);                                            \
+            __m512 x[4], y[4];                                                                            \
+            for (int r = 0; r < R; r++) x[r] = _mm512_maskz_loadu_ps(tail, a + (i + r) * lda + p);        \
+            for (int s = 0; s < S; s++) y[s] = _mm512_maskz_loadu_ps(tail, b + (j + s) * ldb + p);        \
+            for (int r = 0; r < R; r++) for (int s = 0; s < S; s++) acc[r][s] = _mm512_fmadd_ps(x[r], y[s], acc[r][s]); \
+        }                                                                                                 \
+        for (int r = 0; r < R; r++) for (int s = 0; s < S; s++) c[(i + r) * ldc + j + s] = _mm512_reduce_add_ps(acc[r][s]); \
+    } while (0)
+
+__attribute__((target("avx512f,fma")))
+static void sgemm_nt_rows_avx512(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k) {
+    long i = 0;
+    for (; i + 4 <= m; i += 4) {
+        long j = 0;
+        for (; j + 4 <= n; j += 4) NT_TILE(4, 4);
+        for (; j < n; j++) NT_TILE(4, 1);
+    }
+    for (; i < m; i++) {
+        long j = 0;
+        for (; j + 4 <= n; j += 4) NT_TILE(1, 4);
+        for (; j < n; j++) NT_TILE(1, 1);
+    }
+}
+#endif
+
+CLONES
+static void sgemm_nt_rows_portable(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k) {
+    for (long i = 0; i < m; i++) {
+        for (long j = 0; j < n; j++) {
+            float sum = 0;
+            {
+#pragma clang fp reassociate(on) contract(fast)
+                for (long p = 0; p < k; p++) sum += a[i * lda + p] * b[j * ldb + p];
+            }
+            c[i * ldc + j] = sum;
+        }
+    }
+}
+
+void synapse_sgemm_nt_rows(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k) {
+#if defined(__x86_64__)
+    static int level = -1;
+    if (level < 0) level = synapse_cpu_level();
+    if (level == 2) { sgemm_nt_rows_avx512(a, lda, b, ldb, c, ldc, m, n, k); return; }
+#endif
+    sgemm_nt_rows_portable(a, lda, b, ldb, c, ldc, m, n, k);
+}
+
 void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw, float *out, int accumulate) {
 #if defined(__x86_64__)
     static int level = -1;

@@ -30,7 +30,7 @@ int synapse_cpu_level(void) {
     }
 
 __attribute__((target("avx512f,fma")))
-void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, float *c, long ldc,
+void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, long ldb, float *c, long ldc,
                                long rows, long columns, float alpha, float beta) {
     __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
     __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
@@ -45,7 +45,7 @@ void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, float
         x = _mm512_set1_ps(a[4]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
         x = _mm512_set1_ps(a[5]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
         a += 6;
-        b += 32;
+        b += ldb;
     }
     STORE_ROW(__m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps, 0, c00, c01)
     STORE_ROW(__m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps, 1, c10, c11)
@@ -56,7 +56,7 @@ void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, float
 }
 
 __attribute__((target("avx2,fma")))
-void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, float *c, long ldc,
+void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, long ldb, float *c, long ldc,
                              long rows, long columns, float alpha, float beta) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
@@ -71,7 +71,7 @@ void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, float *
         x = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
         x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
         a += 6;
-        b += 16;
+        b += ldb;
     }
     STORE_ROW(__m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_add_ps, _mm256_mul_ps, 0, c00, c01)
     STORE_ROW(__m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_add_ps, _mm256_mul_ps, 1, c10, c11)
@@ -118,9 +118,9 @@ double synapse_fma_peak(long iterations) {
 
 double synapse_fma_peak(long iterations) { return 0; }
 int synapse_cpu_level(void) { return 0; }
-void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, float *c, long ldc,
+void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, long ldb, float *c, long ldc,
                                long rows, long columns, float alpha, float beta) {}
-void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, float *c, long ldc,
+void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, long ldb, float *c, long ldc,
                              long rows, long columns, float alpha, float beta) {}
 
 #endif

@@ -122,6 +122,34 @@ enum BenchCommand {
                          flopsPerSample * 60_000 / (limit * 1e9)))
         }
 
+        // LeNet-5 (the CNN issue's recipe).
+        say("\ntraining one epoch of LeNet-5 on \(source), SGD momentum 0.9, lr 0.01, batch 64:")
+        var lenetGenerator = RandomGenerator(seed: 42)
+        let lenet = Model(TrainingDemos.lenet(generator: &lenetGenerator), task: .classification(classes: 10))
+        let sgd = SGD(parameters: lenet.parameters, learningRate: 0.01, momentum: 0.9)
+        var lenetSeed: UInt32 = 0
+        let lenetSeconds = median(max(1, min(repeats, 3))) {
+            lenetSeed += 1
+            _ = try? lenet.fit(train, optimizer: sgd, epochs: 1, batchSize: 64, seed: lenetSeed)
+        }
+        let lenetFLOP = TrainingDemos.lenetTrainingFLOPPerSample
+        results["epoch_lenet5_seconds"] = lenetSeconds
+        say(String(format: "  LeNet-5           %.3f s/epoch  %8.0f samples/s  %6.1f GFLOP/s (%2.0f%% of the limit; limit-bound epoch %.3f s)",
+                     lenetSeconds, 60_000 / lenetSeconds, lenetFLOP * 60_000 / lenetSeconds / 1e9,
+                     100 * lenetFLOP * 60_000 / lenetSeconds / 1e9 / limit, lenetFLOP * 60_000 / (limit * 1e9)))
+        say("  per layer, batch 64 (forward / backward, ms):")
+        var input = train.features.rows(0..<64).copy()
+        for (index, layer) in (lenet.network as! Sequential<Float>).layers.enumerated() {
+            let x = input.detached()
+            x.requiresGrad = index > 0   // the first layer's input (the data) needs no gradient, as in training
+            let forward = median(max(3, repeats)) { _ = layer(x) }
+            let output = layer(x)
+            let upstream = Tensor<Float>(repeating: 1, shape: output.shape)
+            let both = output.requiresGrad ? median(max(3, repeats)) { layer(x).backward(gradient: upstream) } : forward
+            say(String(format: "    %-28@ %7.3f / %7.3f", layer.summary as NSString, forward * 1e3, max(0, both - forward) * 1e3))
+            input = withoutGradients { layer(input) }
+        }
+
         // Inference.
         let (model, _) = mlp(hidden: [128])
         model.network.eval()

@@ -4,7 +4,7 @@ import Synapse
 /// `synapse demo [seed|xor|digits|mnist]`: the built-in demonstrations.
 enum DemoCommand {
     static let help = """
-    Usage: synapse demo [NAME] [--data DIR] [--seed N]
+    Usage: synapse demo [NAME] [--data DIR] [--seed N] [--cnn] [--epochs N] [--out MODEL.safetensors]
 
     Runs a built-in demonstration.
 
@@ -14,16 +14,25 @@ enum DemoCommand {
       digits  a 64-64-10 MLP on scikit-learn's 8×8 digits (seeded 80/20 split)
       mnist   the MNIST recipe: MLP 784-128-10, ReLU, softmax cross-entropy, Adam 1e-3,
               batch 128, 5 epochs, seed 42
+              with --cnn: LeNet-5 (conv 5×5 ×6, max-pool 2, conv 5×5 ×16, max-pool 2, dense 120, 84, 10,
+              ReLU), SGD momentum 0.9, lr 0.01, batch 64, 3 epochs
 
     Options:
           --data PATH  the digits CSV or the MNIST directory (default: ../shared/data/...)
           --seed N     the seed of the mnist demo (default: 42)
+          --cnn        mnist: train LeNet-5 instead of the MLP
+          --epochs N   mnist --cnn: epochs (default: 3)
+          --out FILE   mnist --cnn: also save the trained model
       -h, --help       show this help
     """
 
     static func run(_ arguments: [String]) throws {
-        let parsed = try Arguments(arguments, command: "demo", valued: ["data", "seed"])
+        let parsed = try Arguments(arguments, command: "demo", valued: ["data", "seed", "epochs", "out"], flags: ["cnn"])
         let seed = UInt32(try parsed.integer("seed", default: 42, in: 0...Int(UInt32.max), command: "demo"))
+        let epochs = try parsed.integer("epochs", default: 3, in: 1...1000, command: "demo")
+        if parsed.positional.first != "mnist" && (parsed.flag("cnn") || parsed.options["epochs"] != nil || parsed.options["out"] != nil) {
+            throw CommandLineError.usage("'--cnn', '--epochs' and '--out' go with the mnist demo", command: "demo")
+        }
         if parsed.flag("help") { print(help); return }
         guard parsed.positional.count <= 1 else {
             throw CommandLineError.usage("demo takes at most one name, got \(parsed.positional.joined(separator: " "))", command: "demo")
@@ -33,7 +42,13 @@ enum DemoCommand {
         case "seed": Tutorial.runExample()
         case "xor": solveXOR(logEvery: 500)
         case "digits": try TrainingDemos.digits(path: parsed.options["data"] ?? "../shared/data/digits/digits.csv.gz")
-        case "mnist": try TrainingDemos.mnist(directory: parsed.options["data"] ?? "../shared/data/mnist", seed: seed)
+        case "mnist" where parsed.flag("cnn"):
+            try TrainingDemos.mnistCNN(directory: parsed.options["data"] ?? "../shared/data/mnist", seed: seed, epochs: epochs, save: parsed.options["out"])
+        case "mnist":
+            if parsed.options["epochs"] != nil || parsed.options["out"] != nil {
+                throw CommandLineError.usage("'--epochs' and '--out' go with 'mnist --cnn'", command: "demo")
+            }
+            try TrainingDemos.mnist(directory: parsed.options["data"] ?? "../shared/data/mnist", seed: seed)
         case let name?:
             throw CommandLineError.usage("unknown demo '\(name)' (available: seed, xor, digits, mnist)", command: "demo")
         }

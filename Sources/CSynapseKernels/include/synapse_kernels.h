@@ -9,14 +9,15 @@
 /// 2 when the CPU runs AVX-512F with FMA, 1 for AVX2 with FMA, 0 otherwise.
 int synapse_cpu_level(void);
 
-/// C[0..<rows, 0..<columns] = alpha * sum_p a[p*6 .. p*6+6] (outer) b[p*32 .. p*32+32] + beta * C,
-/// for packed A strips of 6 rows and packed B strips of 32 columns (AVX-512, 12 zmm accumulators).
-/// With beta == 0, C is not read.
-void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, float *c, long ldc,
+/// C[0..<rows, 0..<columns] = alpha * sum_p a[p*6 .. p*6+6] (outer) b[p*ldb .. p*ldb+32] + beta * C,
+/// for packed A strips of 6 rows and B strips of 32 columns whose rows are `ldb` apart (32 when
+/// packed; B's row stride when read in place). All 32 columns of each B row are read.
+/// AVX-512, 12 zmm accumulators. With beta == 0, C is not read.
+void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, long ldb, float *c, long ldc,
                                long rows, long columns, float alpha, float beta);
 
-/// The same with packed B strips of 16 columns (AVX2 + FMA, 12 ymm accumulators).
-void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, float *c, long ldc,
+/// The same with B strips of 16 columns (AVX2 + FMA, 12 ymm accumulators).
+void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, long ldb, float *c, long ldc,
                              long rows, long columns, float alpha, float beta);
 
 /// Runs `iterations` steps of 16 independent fused multiply-adds on the widest vectors the CPU
@@ -55,6 +56,11 @@ void synapse_map_f32(int op, const float *x, float *y, long n, float s);
 /// transpose of a row-major matrix (a `Dense` layer at batch 1, its bias already in `out`).
 /// Partial sums in vector lanes, combined in a fixed order.
 void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw, float *out, int accumulate);
+
+/// c[i·ldc + j] = Σₚ a[i·lda + p] · b[j·ldb + p] for i < m, j < n: A times Bᵀ with both read along
+/// their contiguous rows (a convolution's weight gradient, G' · columnsᵀ, whose inner dimension is
+/// long and whose m and n are small). Tiles of 4 × 4 rows share each load: 16 vector accumulators.
+void synapse_sgemm_nt_rows(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k);
 
 /// Packs `rows × depth` of op(A) (element [i, p] at a[i·aRow + p·aColumn]) into strips of 6 rows:
 /// strip r holds, for each p, the 6 values of rows 6r..6r+5 (zero past the last row).

@@ -34,49 +34,74 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
                  "Conv2D: a \(kh)×\(kw) window (dilation \(dilation.y)×\(dilation.x)) does not fit a \(g.height)×\(g.width) input with padding \(padding.y)×\(padding.x)")
     let (n, k, p) = (x.shape[0], channels * kh * kw, g.outputHeight * g.outputWidth)
     let sampleSize = channels * g.height * g.width
-    let columns = Tensor<Scalar>(uninitializedShape: [n, k, p])
+    // The batch is cut into ranges of samples with at least 512 output positions in all. Each range is
+    // lowered into a [k, positions] scratch matrix that stays in cache (im2col), multiplied by the kernels
+    // (one GEMM per range), and lowered again in the backward pass rather than kept: recomputing it from
+    // the cached input is cheaper than storing and re-reading k copies of the input. The ranges depend
+    // on the shapes alone, so results are the same on any number of threads.
+    let ranges = Swift.max(1, n / ((512 + p - 1) / p))
+    @inline(__always) func samples(_ r: Int) -> Range<Int> { (n * r / ranges)..<(n * (r + 1) / ranges) }
     let out = Tensor<Scalar>(uninitializedShape: [n, outChannels, g.outputHeight, g.outputWidth])
-    let (xData, cData, oData, wData) = (x.data, columns.data, out.data, weight.data)
+    let (xData, oData, wData) = (x.data, out.data, weight.data)
     let biasData = bias?.data
-    // y[n] = W · columns[n] (+ b, written first): one sample per task.
-    Parallel.forEach(tasks: n) { s in
-        Scalar.im2col(xData + s * sampleSize, channels: channels, geometry: g, into: cData + s * k * p)
-        let target = oData + s * outChannels * p
-        if let biasData { for o in 0..<outChannels { (target + o * p).update(repeating: biasData[o], count: p) } }
-        Scalar.gemm(transposeA: false, transposeB: false, m: outChannels, n: p, k: k, alpha: 1, a: wData, lda: k,
-                    b: cData + s * k * p, ldb: p, beta: biasData == nil ? 0 : 1, c: target, ldc: p)
+    @inline(__always) func lower(_ range: Range<Int>, into lowered: UnsafeMutablePointer<Scalar>) {
+        for (i, s) in range.enumerated() {
+            Scalar.im2col(xData + s * sampleSize, channels: channels, geometry: g, into: lowered + i * p, rowStride: range.count * p)
+        }
+    }
+    // Y' = W · columns  ([O, k] · [k, positions]),  then y[n, o, :] = Y'[o, n's positions] + b[o]
+    Parallel.forEach(tasks: ranges) { r in
+        let range = samples(r), width = range.count * p
+        let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: (k + outChannels) * width)
+        defer { scratch.deallocate() }
+        let lowered = scratch, product = scratch + k * width
+        lower(range, into: lowered)
+        Scalar.gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: k, alpha: 1, a: wData, lda: k,
+                    b: lowered, ldb: width, beta: 0, c: product, ldc: width)
+        for (i, s) in range.enumerated() {
+            for o in 0..<outChannels {
+                let source = product + o * width + i * p, target = oData + (s * outChannels + o) * p
+                if let biasData { Scalar.map(.plus(biasData[o]), source, target, count: p) } else { target.update(from: source, count: p) }
+            }
+        }
     }
     let inputs: [Tensor<Scalar>] = bias.map { [x, weight, $0] } ?? [x, weight]
     if inputs.contains(where: { Tensor.recordsGradient($0) }) {
-        // ∂L/∂W = Σₙ G[n] · columns[n]ᵀ,  ∂L/∂b[o] = Σₙ,ₚ G[n, o, p],  ∂L/∂x[n] = col2im(Wᵀ · G[n])
-        out.recordGradient("conv2d", inputs: inputs) { [columns] gradient, _ in
-            let gData = gradient.data, cData = columns.data   // `columns` is kept alive by this capture
-            var gw: Tensor<Scalar>? = nil, gb: Tensor<Scalar>? = nil, gx: Tensor<Scalar>? = nil
-            if weight.requiresGrad {
-                let result = Tensor<Scalar>(zeros: weight.shape)
-                for s in 0..<n {   // in sample order: a fixed summation order
-                    Scalar.gemm(transposeA: false, transposeB: true, m: outChannels, n: k, k: p, alpha: 1, a: gData + s * outChannels * p,
-                                lda: p, b: cData + s * k * p, ldb: p, beta: 1, c: result.data, ldc: k)
+        // With G' a range's output gradient as [O, positions]:
+        // ∂L/∂W = Σ G' · columnsᵀ,  ∂L/∂b[o] = Σ G'[o, :],  ∂L/∂x = col2im(Wᵀ · G')
+        out.recordGradient("conv2d", inputs: inputs) { gradient, _ in
+            let gData = gradient.data
+            let needsWeight = weight.requiresGrad, needsBias = bias?.requiresGrad ?? false
+            let weightPartials = Tensor<Scalar>(uninitializedShape: [ranges, outChannels, k])
+            let biasPartials = Tensor<Scalar>(uninitializedShape: [ranges, outChannels])
+            let result = x.requiresGrad ? Tensor<Scalar>(zeros: x.shape) : nil
+            let (wpData, bpData, rData) = (weightPartials.data, biasPartials.data, result?.data)
+            Parallel.forEach(tasks: ranges) { r in
+                let range = samples(r), width = range.count * p
+                let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: (k + outChannels) * width)
+                defer { scratch.deallocate() }
+                let columns = scratch, rows = scratch + k * width
+                for (i, s) in range.enumerated() {
+                    for o in 0..<outChannels { (rows + o * width + i * p).update(from: gData + (s * outChannels + o) * p, count: p) }
                 }
-                gw = result
-            }
-            if let bias, bias.requiresGrad {
-                gb = Tensor(viewOf: gradient.reshaped([n, outChannels, p]).detached().reducing(.sum, axis: 2).reducing(.sum, axis: 0),
-                            offset: 0, shape: [outChannels])
-            }
-            if x.requiresGrad {
-                let result = Tensor<Scalar>(zeros: x.shape)
-                let rData = result.data
-                Parallel.forEach(tasks: n) { s in
-                    let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: k * p)
-                    defer { scratch.deallocate() }
-                    Scalar.gemm(transposeA: true, transposeB: false, m: k, n: p, k: outChannels, alpha: 1, a: wData, lda: k,
-                                b: gData + s * outChannels * p, ldb: p, beta: 0, c: scratch, ldc: p)
-                    Scalar.col2im(scratch, channels: channels, geometry: g, into: rData + s * sampleSize)
+                if needsWeight {
+                    lower(range, into: columns)
+                    Scalar.gemm(transposeA: false, transposeB: true, m: outChannels, n: k, k: width, alpha: 1, a: rows, lda: width,
+                                b: columns, ldb: width, beta: 0, c: wpData + r * outChannels * k, ldc: k)
                 }
-                gx = result
+                if needsBias { Scalar.reduce(.sum, rows, bpData + r * outChannels, outer: outChannels, axis: width, inner: 1) }
+                if let rData {
+                    Scalar.gemm(transposeA: true, transposeB: false, m: k, n: width, k: outChannels, alpha: 1, a: wData, lda: k,
+                                b: rows, ldb: width, beta: 0, c: columns, ldc: width)
+                    for (i, s) in range.enumerated() {
+                        Scalar.col2im(columns + i * p, channels: channels, geometry: g, into: rData + s * sampleSize, rowStride: width)
+                    }
+                }
             }
-            return bias == nil ? [gx, gw] : [gx, gw, gb]
+            // The ranges' partial sums, added in range order.
+            let gw = needsWeight ? weightPartials.reducing(.sum, axis: 0).reshapedView(weight.shape) : nil
+            let gb = needsBias ? biasPartials.reducing(.sum, axis: 0).reshapedView([outChannels]) : nil
+            return bias == nil ? [result, gw] : [result, gw, gb]
         }
     }
     return out

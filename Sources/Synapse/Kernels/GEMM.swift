@@ -169,6 +169,14 @@ public enum GEMM {
                             beta: beta, c: c, ldc: ldc, kernel: kernel)
             return
         }
+        if kernel == .avx512 && nativeDots && m <= 16 && n <= 256 && k >= 512 && alpha == 1 && beta == 0 {
+            // Small m and n, long inner dimension, both operands contiguous along it (a convolution's weight
+            // gradient): 4 × 4 tiles of dot products read each row once per tile, without packing.
+            synapse_sgemm_nt_rows(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), aRow,
+                                  UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), bColumn,
+                                  UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc, m, n, k)
+            return
+        }
         if m * n * k <= directThreshold || m < mr {
             direct(m: m, n: n, k: k, alpha: alpha, a: a, aRow: aRow, aColumn: aColumn, b: b, bRow: bRow, bColumn: bColumn,
                    beta: beta, c: c, ldc: ldc)
@@ -185,9 +193,21 @@ public enum GEMM {
         let columnGroups = Swift.min(strips, Swift.max(1, (Parallel.threadCount + rowBlocks - 1) / rowBlocks))
         let stripsPerGroup = (strips + columnGroups - 1) / columnGroups
 
+        // A short A (a convolution's few output channels) uses each B strip only a few times, so packing B
+        // would cost a full copy of it for little reuse: the native kernels then read row-major B in place,
+        // except a partial last strip (the kernels read whole rows of `nr` columns), which is packed.
+        let inPlaceStrips = kernel != .swift && bColumn == 1 && m <= 3 * mr ? n / nr : 0
+
         var p0 = 0
         while p0 < k {
             let depth = Swift.min(sliceDepth, k - p0)
+            if inPlaceStrips > 0 {
+                if inPlaceStrips < strips {
+                    synapse_pack_b_f32(UnsafeRawPointer(b + p0 * bRow + inPlaceStrips * nr).assumingMemoryBound(to: Float.self),
+                                       bRow, bColumn, depth, n - inPlaceStrips * nr, nr,
+                                       UnsafeMutableRawPointer(packedB + inPlaceStrips * nr * depth).assumingMemoryBound(to: Float.self))
+                }
+            } else {
             // Pack B's strips in parallel when there is enough of it.
             let packTasks = depth * n >= 32_768 ? Swift.min(Parallel.threadCount, strips) : 1
             let stripsPerTask = (strips + packTasks - 1) / packTasks
@@ -203,6 +223,7 @@ public enum GEMM {
                                        bRow, bColumn, depth, width, nr,
                                        UnsafeMutableRawPointer(packedB + first * nr * depth).assumingMemoryBound(to: Float.self))
                 }
+            }
             }
             let firstSlice = p0 == 0
             let aSlice = a + p0 * aColumn
@@ -233,13 +254,15 @@ public enum GEMM {
                         case .avx2, .avx512:
                             // Only chosen for Float (see `floatKernel`).
                             let fa = UnsafeRawPointer(tileA).assumingMemoryBound(to: Float.self)
-                            let fb = UnsafeRawPointer(tileB).assumingMemoryBound(to: Float.self)
+                            let inPlace = s < inPlaceStrips
+                            let fb = UnsafeRawPointer(inPlace ? b + p0 * bRow + j0 : UnsafePointer(tileB)).assumingMemoryBound(to: Float.self)
+                            let stripStride = inPlace ? bRow : nr
                             let fc = UnsafeMutableRawPointer(tileC).assumingMemoryBound(to: Float.self)
                             let (fAlpha, fBeta) = (unsafeBitCast(alpha, to: Float.self), unsafeBitCast(tileBeta, to: Float.self))
                             if kernel == .avx512 {
-                                synapse_sgemm_6x32_avx512(depth, fa, fb, fc, ldc, tileRows, columns, fAlpha, fBeta)
+                                synapse_sgemm_6x32_avx512(depth, fa, fb, stripStride, fc, ldc, tileRows, columns, fAlpha, fBeta)
                             } else {
-                                synapse_sgemm_6x16_avx2(depth, fa, fb, fc, ldc, tileRows, columns, fAlpha, fBeta)
+                                synapse_sgemm_6x16_avx2(depth, fa, fb, stripStride, fc, ldc, tileRows, columns, fAlpha, fBeta)
                             }
                         }
                     }

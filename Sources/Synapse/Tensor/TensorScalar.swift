@@ -28,10 +28,10 @@ where Self.RawSignificand: FixedWidthInteger {
     /// Softmax (or log-softmax) of each row of a `[rows, columns]` buffer (see `Kernels/Softmax.swift`).
     static func softmaxRows(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, rows: Int, columns: Int, logarithmic: Bool)
 
-    /// im2col of one sample (see `Kernels/Im2Col.swift`); `raise` is its adjoint (col2im, accumulating).
-    static func im2col(_ x: UnsafePointer<Self>, channels: Int, geometry: ConvolutionGeometry, into columns: UnsafeMutablePointer<Self>)
-    /// col2im: adds `columns` back into the sample `x` (the adjoint of ``im2col(_:channels:geometry:into:)``).
-    static func col2im(_ columns: UnsafePointer<Self>, channels: Int, geometry: ConvolutionGeometry, into x: UnsafeMutablePointer<Self>)
+    /// im2col of one sample into rows `rowStride` apart (see `Kernels/Im2Col.swift`).
+    static func im2col(_ x: UnsafePointer<Self>, channels: Int, geometry: ConvolutionGeometry, into columns: UnsafeMutablePointer<Self>, rowStride: Int)
+    /// col2im: adds `columns` back into the sample `x` (the adjoint of ``im2col(_:channels:geometry:into:rowStride:)``).
+    static func col2im(_ columns: UnsafePointer<Self>, channels: Int, geometry: ConvolutionGeometry, into x: UnsafeMutablePointer<Self>, rowStride: Int)
 
     /// The values truncated to integers (class labels stored as floating point), in a concrete loop.
     static func integers(_ x: UnsafePointer<Self>, count: Int) -> [Int]
@@ -154,14 +154,16 @@ extension Float: TensorScalar {
         OptimizerKernels.step(rule, parameter: parameter, gradient: gradient, first: first, second: second, third: third, count: count)
     }
 
-    /// Concrete `Float` loop; see ``TensorScalar/im2col(_:channels:geometry:into:)``.
-    public static func im2col(_ x: UnsafePointer<Float>, channels: Int, geometry: ConvolutionGeometry, into columns: UnsafeMutablePointer<Float>) {
-        Im2Col.lower(x, channels: channels, geometry: geometry, into: columns)
+    /// Concrete `Float` loop; see ``TensorScalar/im2col(_:channels:geometry:into:rowStride:)``.
+    public static func im2col(_ x: UnsafePointer<Float>, channels: Int, geometry: ConvolutionGeometry, into columns: UnsafeMutablePointer<Float>,
+                              rowStride: Int) {
+        Im2Col.lower(x, channels: channels, geometry: geometry, into: columns, rowStride: rowStride)
     }
 
-    /// Concrete `Float` loop; see ``TensorScalar/col2im(_:channels:geometry:into:)``.
-    public static func col2im(_ columns: UnsafePointer<Float>, channels: Int, geometry: ConvolutionGeometry, into x: UnsafeMutablePointer<Float>) {
-        Im2Col.raise(columns, channels: channels, geometry: geometry, into: x)
+    /// Concrete `Float` loop; see ``TensorScalar/col2im(_:channels:geometry:into:rowStride:)``.
+    public static func col2im(_ columns: UnsafePointer<Float>, channels: Int, geometry: ConvolutionGeometry, into x: UnsafeMutablePointer<Float>,
+                              rowStride: Int) {
+        Im2Col.raise(columns, channels: channels, geometry: geometry, into: x, rowStride: rowStride)
     }
 
     /// Concrete `Float` loop; see ``TensorScalar/doubles(_:count:)``.
@@ -262,14 +264,16 @@ extension Double: TensorScalar {
         OptimizerKernels.step(rule, parameter: parameter, gradient: gradient, first: first, second: second, third: third, count: count)
     }
 
-    /// Concrete `Double` loop; see ``TensorScalar/im2col(_:channels:geometry:into:)``.
-    public static func im2col(_ x: UnsafePointer<Double>, channels: Int, geometry: ConvolutionGeometry, into columns: UnsafeMutablePointer<Double>) {
-        Im2Col.lower(x, channels: channels, geometry: geometry, into: columns)
+    /// Concrete `Double` loop; see ``TensorScalar/im2col(_:channels:geometry:into:rowStride:)``.
+    public static func im2col(_ x: UnsafePointer<Double>, channels: Int, geometry: ConvolutionGeometry, into columns: UnsafeMutablePointer<Double>,
+                              rowStride: Int) {
+        Im2Col.lower(x, channels: channels, geometry: geometry, into: columns, rowStride: rowStride)
     }
 
-    /// Concrete `Double` loop; see ``TensorScalar/col2im(_:channels:geometry:into:)``.
-    public static func col2im(_ columns: UnsafePointer<Double>, channels: Int, geometry: ConvolutionGeometry, into x: UnsafeMutablePointer<Double>) {
-        Im2Col.raise(columns, channels: channels, geometry: geometry, into: x)
+    /// Concrete `Double` loop; see ``TensorScalar/col2im(_:channels:geometry:into:rowStride:)``.
+    public static func col2im(_ columns: UnsafePointer<Double>, channels: Int, geometry: ConvolutionGeometry, into x: UnsafeMutablePointer<Double>,
+                              rowStride: Int) {
+        Im2Col.raise(columns, channels: channels, geometry: geometry, into: x, rowStride: rowStride)
     }
 
     /// Concrete `Double` loop; see ``TensorScalar/doubles(_:count:)``.
