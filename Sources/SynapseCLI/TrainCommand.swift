@@ -6,9 +6,10 @@ enum TrainCommand {
     static let help = """
     Usage: synapse train --data PATH --out MODEL.safetensors [OPTIONS]
 
-    Trains a multilayer perceptron and saves it (architecture, weights, class names, scaling)
-    as a safetensors file. PATH is a CSV file, an .npy feature file (with --targets), or an
-    MNIST-layout directory (its train-* files are used).
+    Trains a network and saves it (architecture, weights, class names, scaling) as a
+    safetensors file: a multilayer perceptron from --layers, or any architecture from --arch.
+    PATH is a CSV file, an .npy feature file (with --targets), or an MNIST-layout directory
+    (its train-* files are used).
 
     Data:
           --data PATH              the training data (required)
@@ -22,6 +23,11 @@ enum TrainCommand {
     Network and training:
           --layers N,N,...         hidden layer sizes (default: 100; 'none' for no hidden layer)
           --activation NAME        hidden activation (default: relu; also \(ActivationFunction.names.joined(separator: ", ")))
+          --arch FILE.json         the network as a JSON layer list instead of --layers/--activation, e.g.
+                                   {"type": "sequential", "layers": [{"type": "reshape", "shape": [1, 28, 28]},
+                                    {"type": "conv2d", "out": 6, "kernel": 5, "padding": "same"}, ...]}
+                                   (layer types and fields: README, "Architectures"); input sizes ("in")
+                                   may be left out and are taken from the data
           --loss NAME              classification: cross_entropy (default), nll, bce_logits, bce (2 classes);
                                    regression: mse (default), mae, huber
           --optimizer NAME         adam (default), adamw, sgd, rmsprop, adagrad
@@ -44,7 +50,7 @@ enum TrainCommand {
 
     static let valued: Set<String> = ["data", "target", "features", "targets", "task", "scale", "layers", "activation", "loss",
                                       "optimizer", "lr", "epochs", "batch-size", "validation-split", "early-stopping", "seed",
-                                      "out", "plot", "config"]
+                                      "out", "plot", "config", "arch"]
     static let flags: Set<String> = ["quiet", "drop-missing"]
 
     static func run(_ arguments: [String]) throws {
@@ -55,6 +61,10 @@ enum TrainCommand {
         let out = try options.required("out", command: "train")
         let taskChoice = try options.choice("task", ["classify", "regress"], default: nil, command: "train")
         let scaleName = try options.choice("scale", ["standard", "minmax", "global", "none"], default: "standard", command: "train")!
+        let architecture = try options.string("arch").map(readArchitecture)
+        if architecture != nil, options.string("layers") != nil || options.string("activation") != nil {
+            throw CommandLineError.usage("'--arch' describes the whole network; it cannot be combined with '--layers' or '--activation'", command: "train")
+        }
         let hidden = try layerSizes(options.string("layers") ?? "100")
         guard let activation = ActivationFunction(name: options.string("activation") ?? "relu") else {
             throw CommandLineError.usage("option '--activation' must be one of \(ActivationFunction.names.joined(separator: ", ")), got '\(options.string("activation")!)'", command: "train")
@@ -87,13 +97,30 @@ enum TrainCommand {
         // Network.
         var generator = RandomGenerator(seed: UInt32(seed))
         var layers: [any Layer<Float>] = []
-        var width = features
-        for size in hidden {
-            layers.append(Dense(inputSize: width, outputSize: size, generator: &generator))
-            layers.append(Activation(activation))
-            width = size
+        var networkLine = "\(features) → \(hidden.map(String.init).joined(separator: " → "))\(hidden.isEmpty ? "" : " → ")\(outputs), \(activation) hidden units"
+        if let (path, spec) = architecture {
+            let resolved: LayerSpec, produced: [Int]
+            do { (resolved, produced) = try spec.resolved(for: [features]) } catch {
+                throw CommandLineError.failure("\(path): \(error.description) (the data has \(features) features per row)")
+            }
+            guard produced == [outputs] else {
+                throw CommandLineError.failure("\(path): the network ends with \(LayerSpec.format(produced)) but this task needs [N, \(outputs)] (\(outputs == 1 ? "one output" : "one output per class"))")
+            }
+            do { try resolved.validate(maximumParameters: 1 << 31) } catch {
+                throw CommandLineError.failure("\(path): the network is too large for the data's \(features) features")
+            }
+            let layer: any Layer<Float> = resolved.makeLayer(generator: &generator)
+            layers = (layer as? Sequential<Float>)?.layers ?? [layer]
+            networkLine = "from \(path), \(features) → \(outputs)"
+        } else {
+            var width = features
+            for size in hidden {
+                layers.append(Dense(inputSize: width, outputSize: size, generator: &generator))
+                layers.append(Activation(activation))
+                width = size
+            }
+            layers.append(Dense(inputSize: width, outputSize: outputs, generator: &generator))
         }
-        layers.append(Dense(inputSize: width, outputSize: outputs, generator: &generator))
         if loss == .negativeLogLikelihood { layers.append(Activation(.logSoftmax)) }
         if loss == .binaryCrossEntropy { layers.append(Activation(.sigmoid)) }
         let network = Sequential<Float>(layers)
@@ -129,7 +156,7 @@ enum TrainCommand {
 
         print("data: \(rows) rows, \(features) features\(data.droppedRows > 0 ? " (\(data.droppedRows) rows with missing values dropped)" : "")")
         print("task: \(reason); loss: \(loss.rawValue)\(lossName == nil ? " (default)" : "")")
-        print("network: \(features) → \(hidden.map(String.init).joined(separator: " → "))\(hidden.isEmpty ? "" : " → ")\(outputs), \(activation) hidden units, \(model.network.parameterCount) parameters")
+        print("network: \(networkLine), \(model.network.parameterCount) parameters")
         print("training: \(optimizerName) lr \(learningRate), \(epochs) epochs\(fixedEpochs == nil ? " (auto)" : ""), batch \(batchSize), scaling \(scaleName)"
               + (!validates ? ", no validation" : ", validation \(Int(split * 100)) %") + (patience > 0 ? ", early stopping after \(patience)" : ""))
         let reporter = ProgressReporter(quiet: quiet)
@@ -153,6 +180,11 @@ enum TrainCommand {
                 .components(separatedBy: "  ").dropFirst().dropLast().joined(separator: "  "))
         }
         print("saved \(out)" + (options.string("plot").map { " and \($0)" } ?? ""))
+    }
+
+    /// The architecture in the JSON file at `path`, with the path for messages.
+    static func readArchitecture(_ path: String) throws -> (String, LayerSpec) {
+        do { return (path, try LayerSpec.read(from: path)) } catch let error as DataError { throw CommandLineError.failure(error.description) }
     }
 
     /// Hidden layer sizes from `128,64` (or `none`).

@@ -84,11 +84,32 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
         }
     }
 
+    /// A new layer with this architecture and freshly initialised parameters (PyTorch's default
+    /// initialisation for dense and convolution layers; BatchNorm starts at γ = 1, β = 0), for training
+    /// an architecture read from JSON. Every size must be known (see ``resolved(for:)``).
+    public func makeLayer<Scalar: TensorScalar>(as type: Scalar.Type = Scalar.self, generator: inout RandomGenerator) -> any Layer<Scalar> {
+        switch self {
+        case .dense(let inputs, let outputs, let bias, let activation):
+            return Dense<Scalar>(inputSize: inputs, outputSize: outputs, activation: activation, useBias: bias, generator: &generator)
+        case .conv2d(let inputs, let outputs, let kernel, let stride, let padding, let dilation, let bias):
+            return Conv2D<Scalar>(inputChannels: inputs, outputChannels: outputs, kernelSize: kernel, stride: stride, padding: padding,
+                                  dilation: dilation, useBias: bias, generator: &generator)
+        case .dropout(let rate):
+            return Dropout<Scalar>(rate: rate, seed: generator.nextUInt32())
+        case .sequential(let layers):
+            return Sequential<Scalar>(layers.map { $0.makeLayer(as: Scalar.self, generator: &generator) })
+        default:
+            return makeLayer(as: Scalar.self)
+        }
+    }
+
     /// Checks sizes a hostile or corrupted file could get wrong, before anything is allocated.
-    func validate(maximumParameters: Int) throws {
+    /// With `allowingInferredSizes`, input sizes may be 0 (left out of a hand-written spec, taken from the data later).
+    public func validate(maximumParameters: Int, allowingInferredSizes: Bool = false) throws {
+        let least = allowingInferredSizes ? 0 : 1
         switch self {
         case .dense(let inputs, let outputs, _, _):
-            guard inputs > 0, outputs > 0, inputs.multipliedReportingOverflow(by: outputs).partialValue <= maximumParameters,
+            guard inputs >= least, outputs > 0, inputs.multipliedReportingOverflow(by: outputs).partialValue <= maximumParameters,
                   !inputs.multipliedReportingOverflow(by: outputs).overflow else {
                 throw invalid("dense layer \(inputs) → \(outputs) is not a valid size for this file")
             }
@@ -101,7 +122,7 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
                 let next = product.0.multipliedReportingOverflow(by: factor)
                 return (next.partialValue, product.1 || next.overflow)
             }
-            guard inputs > 0, outputs > 0, kernel.y > 0, kernel.x > 0, !overflow, size <= maximumParameters else {
+            guard inputs >= least, outputs > 0, kernel.y > 0, kernel.x > 0, !overflow, size <= maximumParameters else {
                 throw invalid("conv2d layer \(inputs) → \(outputs) with a \(kernel.y)×\(kernel.x) kernel is not a valid size for this file")
             }
             guard stride.y > 0, stride.x > 0, dilation.y > 0, dilation.x > 0, padding.y >= 0, padding.x >= 0,
@@ -114,7 +135,7 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
                 throw invalid("pooling layer needs a positive window and stride, and padding at most half the window")
             }
         case .batchNorm(let features, let momentum, let epsilon, _):
-            guard features > 0, features <= maximumParameters, momentum >= 0, momentum <= 1, epsilon > 0, epsilon.isFinite else {
+            guard features >= least, features <= maximumParameters, momentum >= 0, momentum <= 1, epsilon > 0, epsilon.isFinite else {
                 throw invalid("batchnorm layer needs a positive size, momentum in [0, 1] and a positive epsilon")
             }
         case .reshape(let shape):
@@ -125,7 +146,8 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
             guard !shape.isEmpty, shape.count <= 8, shape.allSatisfy({ $0 > 0 }), !overflow else {
                 throw invalid("reshape layer needs 1 to 8 positive sizes, got \(shape)")
             }
-        case .sequential(let layers): try layers.forEach { try $0.validate(maximumParameters: maximumParameters) }
+        case .sequential(let layers):
+            try layers.forEach { try $0.validate(maximumParameters: maximumParameters, allowingInferredSizes: allowingInferredSizes) }
         case .activation, .flatten, .globalAveragePool: break
         }
     }

@@ -137,3 +137,43 @@ extension LayerSpec {
         }
     }
 }
+
+extension LayerSpec {
+    /// Reads an architecture (hand-written, sizes possibly left out, or as a model file stores it) from JSON.
+    /// - Throws: ``DataError`` naming the file and what is wrong with it.
+    public static func read(from path: String) throws -> LayerSpec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(path: path, "cannot read the architecture file (no such file, or not readable)")
+        }
+        return try decode(data, path: path)
+    }
+
+    /// Decodes an architecture from JSON bytes; `path` names the source in errors.
+    /// - Throws: ``DataError`` for text that is not an architecture or holds impossible sizes.
+    public static func decode(_ data: Data, path: String) throws -> LayerSpec {
+        guard data.count <= 16 << 20 else { throw DataError(path: path, "an architecture over 16 MB is not plausible") }
+        do {
+            let spec = try JSONDecoder().decode(LayerSpec.self, from: data)
+            try spec.validate(maximumParameters: 1 << 31, allowingInferredSizes: true)
+            return spec
+        } catch {
+            throw DataError(path: path, "not a valid architecture: \(describeDecodingError(error))")
+        }
+    }
+}
+
+/// A one-line reading of a JSON decoding error.
+func describeDecodingError(_ error: any Error) -> String {
+    func at(_ context: DecodingError.Context) -> String {
+        guard !context.codingPath.isEmpty else { return "" }
+        let path = context.codingPath.reduce("") { text, key in key.intValue.map { text + "[\($0)]" } ?? (text.isEmpty ? key.stringValue : text + "." + key.stringValue) }
+        return " at \(path)"
+    }
+    switch error {
+    case DecodingError.dataCorrupted(let context): return context.debugDescription + at(context)
+    case DecodingError.keyNotFound(let key, let context): return "missing '\(key.stringValue)'" + at(context)
+    case DecodingError.typeMismatch(_, let context): return "wrong type" + at(context)
+    case DecodingError.valueNotFound(_, let context): return "missing value" + at(context)
+    default: return "\(error)"
+    }
+}

@@ -58,7 +58,7 @@ extension Model {
         let stored = file.entries.values.reduce(0) { $0 + $1.bytes.count }
         let architecture: LayerSpec = try decode(architectureJSON, key: "architecture", path: path)
         do { try architecture.validate(maximumParameters: stored) } catch {
-            throw DataError(path: path, "architecture in the metadata is invalid: \(describe(error))")
+            throw DataError(path: path, "architecture in the metadata is invalid: \(describeDecodingError(error))")
         }
         guard let taskJSON = file.metadata["task"] else { throw DataError(path: path, "no task in the metadata") }
         let task: Task = try decode(taskJSON, key: "task", path: path)
@@ -110,17 +110,7 @@ extension Model {
 
     private static func decode<T: Decodable>(_ text: String, key: String, path: String) throws -> T {
         do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
-            throw DataError(path: path, "metadata '\(key)' is not valid: \(describe(error))")
-        }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context): return context.debugDescription
-        case DecodingError.keyNotFound(let key, _): return "missing '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let context): return "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-        case DecodingError.valueNotFound(_, let context): return "missing value at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-        default: return "\(error)"
+            throw DataError(path: path, "metadata '\(key)' is not valid: \(describeDecodingError(error))")
         }
     }
 }

@@ -81,6 +81,27 @@ struct CommandLineTests {
         try "garbage, not a model".write(toFile: "\(directory)/garbage.safetensors", atomically: true, encoding: .utf8)
         try "{\"epoch\": 3}".write(toFile: "\(directory)/typo.json", atomically: true, encoding: .utf8)
         try "{\"epochs\": 30, \"layers\": [16, 8], \"quiet\": true}".write(toFile: "\(directory)/good.json", atomically: true, encoding: .utf8)
+        // 6×6 images of a horizontal or a vertical bar in noise, and convolutional architectures for them.
+        var bars = (0..<36).map { "p\($0)" }.joined(separator: ",") + ",bar\n"
+        for i in 0..<200 {
+            let vertical = i % 2 == 1, at = 1 + Int(g.nextUInt32() % 4)
+            let pixels = (0..<36).map { index -> String in
+                let on = vertical ? index % 6 == at : index / 6 == at
+                return String(format: "%.3f", (on ? 1.0 : 0.0) + 0.3 * g.nextDouble())
+            }
+            bars += pixels.joined(separator: ",") + (vertical ? ",vertical\n" : ",horizontal\n")
+        }
+        try bars.write(toFile: "\(directory)/bars.csv", atomically: true, encoding: .utf8)
+        let convolution = """
+            {"type": "sequential", "layers": [{"type": "reshape", "shape": [1, 6, 6]},
+             {"type": "conv2d", "out": 4, "kernel": 3, "padding": "same"}, {"type": "activation", "function": "relu"},
+             {"type": "maxpool2d", "kernel": 2}, {"type": "batchnorm"},
+             {"type": "flatten"}, {"type": "dense", "out": 2}]}
+            """
+        try convolution.write(toFile: "\(directory)/cnn.json", atomically: true, encoding: .utf8)
+        try convolution.replacingOccurrences(of: "\"out\": 4", with: "\"in\": 3, \"out\": 4").write(toFile: "\(directory)/channels.json", atomically: true, encoding: .utf8)
+        try convolution.replacingOccurrences(of: "\"out\": 2", with: "\"out\": 5").write(toFile: "\(directory)/outputs.json", atomically: true, encoding: .utf8)
+        try convolution.replacingOccurrences(of: "conv2d", with: "conv3d").write(toFile: "\(directory)/unknown.json", atomically: true, encoding: .utf8)
     }
 
     @Test("--help on every subcommand, and synapse --help lists them")
@@ -168,6 +189,27 @@ struct CommandLineTests {
         #expect(configured.status == 0 && configured.stdout.contains("2 → 16 → 8 → 1") && configured.stdout.contains("30 epochs"), "\(configured)")
     }
 
+    @Test("--arch: a convolutional network from a JSON file trains, evaluates, predicts, is inspected and drawn")
+    func architectureFile() throws {
+        let directory = try temporaryDirectory("cli-arch")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.writeData(directory)
+        let train = try runSynapse(["train", "--data", "bars.csv", "--arch", "cnn.json", "--out", "cnn.safetensors",
+                                    "--epochs", "20", "--scale", "none", "--quiet"], in: directory)
+        #expect(train.status == 0, "\(train)")
+        #expect(train.stdout.contains("network: from cnn.json, 36 → 2, 122 parameters"), "\(train.stdout)")   // 40 conv + 8 batch norm + 74 dense
+        let evaluate = try runSynapse(["evaluate", "--model", "cnn.safetensors", "--data", "bars.csv", "--json"], in: directory)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any])
+        #expect((json["accuracy"] as? Double ?? 0) >= 0.95, "\(evaluate)")
+        let predict = try runSynapse(["predict", "--model", "cnn.safetensors", "--data", "bars.csv"], in: directory)
+        #expect(predict.status == 0 && predict.stdout.split(separator: "\n").count == 201)
+        let inspect = try runSynapse(["inspect", "cnn.safetensors"], in: directory)
+        #expect(inspect.status == 0 && inspect.stdout.contains("F32 [4, 1, 3, 3]") && inspect.stdout.contains("running_mean"), "\(inspect)")
+        let plot = try runSynapse(["plot", "cnn.safetensors", "--kind", "network", "--out", "network.svg"], in: directory)
+        #expect(plot.status == 0, "\(plot)")
+        #expect(parseXML("\(directory)/network.svg")?.elements.first == "svg")
+    }
+
     /// A bad invocation, its exit status and words its message must contain.
     struct BadInvocation: CustomStringConvertible, Sendable {
         let arguments: [String]
@@ -198,6 +240,12 @@ struct CommandLineTests {
         BadInvocation(arguments: ["inspect"], status: 2, message: "missing the model file"),
         BadInvocation(arguments: ["plot", "garbage.safetensors", "--kind", "pie", "--out", "p.svg"], status: 2, message: "option '--kind' must be one of network, boundary, confusion"),
         BadInvocation(arguments: ["predict", "--model", "garbage.safetensors"], status: 2, message: "missing required option '--data'"),
+        BadInvocation(arguments: ["train", "--data", "bars.csv", "--out", "m.safetensors", "--arch", "cnn.json", "--layers", "8"], status: 2, message: "cannot be combined with '--layers'"),
+        BadInvocation(arguments: ["train", "--data", "bars.csv", "--out", "m.safetensors", "--arch", "none.json"], status: 1, message: "none.json: cannot read the architecture file"),
+        BadInvocation(arguments: ["train", "--data", "bars.csv", "--out", "m.safetensors", "--arch", "channels.json"], status: 1, message: "layer 1 of the network: Conv2D(3 → 4, 3×3) expected input [N, 3, H, W], got [N, 1, 6, 6]"),
+        BadInvocation(arguments: ["train", "--data", "bars.csv", "--out", "m.safetensors", "--arch", "outputs.json"], status: 1, message: "this task needs [N, 2]"),
+        BadInvocation(arguments: ["train", "--data", "bars.csv", "--out", "m.safetensors", "--arch", "unknown.json"], status: 1, message: "unknown.json: not a valid architecture"),
+        BadInvocation(arguments: ["train", "--data", "blobs.csv", "--out", "m.safetensors", "--arch", "cnn.json"], status: 1, message: "(the data has 2 features per row)"),
         BadInvocation(arguments: ["demo", "bogus"], status: 2, message: "unknown demo 'bogus'"),
         BadInvocation(arguments: ["bench", "--repeats", "0"], status: 2, message: "option '--repeats' expects an integer in 1...1000"),
     ]

@@ -37,6 +37,25 @@ struct InteropTests {
         return (model, x.rows(0..<20).copy())
     }
 
+    /// A small trained CNN: convolution (padding, stride, dilation), batch norm, max and average pooling.
+    static func trainedConvolutionalModel() throws -> (Model<Float>, Tensor<Float>) {
+        var g = RandomGenerator(seed: 5)
+        let x = Tensor<Float>(randomNormal: [60, 64], generator: &g)
+        let labels = (0..<60).map { Float($0 % 3) }
+        let network = Sequential<Float>([
+            Reshape([1, 8, 8]),
+            Conv2D(inputChannels: 1, outputChannels: 4, kernelSize: 3, padding: 1, generator: &g), Activation(.relu),
+            BatchNorm(features: 4), MaxPool2D(kernelSize: 2),
+            Conv2D(inputChannels: 4, outputChannels: 5, kernelSize: Pair2D(2, 3), stride: Pair2D(1, 2), dilation: Pair2D(2, 1), generator: &g),
+            Activation(.tanh), AvgPool2D(kernelSize: Pair2D(2, 1)), Flatten(),
+            Dense(inputSize: 5, outputSize: 3, generator: &g),
+        ])
+        let model = Model(network, task: .classification(classes: 3))
+        try model.fit(Dataset(features: x, targets: Tensor(labels)), optimizer: SGD(parameters: model.parameters, learningRate: 0.05, momentum: 0.9),
+                      epochs: 3, batchSize: 10)
+        return (model, x.rows(0..<12).copy())
+    }
+
     @Test("Python reads Synapse's model and .npy files; Synapse reads Python's")
     func roundTripThroughPython() throws {
         let directory = try temporaryDirectory("interop")
@@ -54,6 +73,10 @@ struct InteropTests {
         try NumPyArray(integers: [-(1 << 62), 1, 2, 1 << 62], shape: [2, 2]).write(to: file("synapse_int64.npy"))
         try NumPyArray(integers: [0, 1, 127, 128, 255], dtype: .uint8).write(to: file("synapse_uint8.npy"))
         try NumPyArray(Tensor<Double>(42.5)).write(to: file("synapse_scalar.npy"))
+        let (cnn, images) = try Self.trainedConvolutionalModel()
+        try cnn.save(to: file("synapse_cnn.safetensors"))
+        try NumPyArray(images).write(to: file("synapse_cnn_inputs.npy"))
+        try NumPyArray(cnn.predict(images).converted(to: Double.self)).write(to: file("synapse_cnn_predictions.npy"))
 
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Interop/interop.py").path
