@@ -10,8 +10,9 @@ enum BenchCommand {
     Prints, for this machine: its measured fp32 FLOP limit; the tutorial's 10 000 epochs; GEMM
     GFLOP/s per backend (swift, native) for 256³, 1024³ and the MNIST MLP's shapes; seconds per
     MNIST epoch and samples/s for the MLPs 784-128-10 and 784-256-256-10 (ReLU, softmax
-    cross-entropy, Adam, batch 128); inference latency at batch 1 and throughput at batch 1000;
-    peak memory. Every throughput is also given as a fraction of the FLOP limit.
+    cross-entropy, Adam, batch 128) and for LeNet-5 (SGD momentum, batch 64; with a per-layer
+    forward/backward table); inference latency at batch 1 and throughput at batch 1000; peak
+    memory. Every throughput is also given as a fraction of the FLOP limit.
 
     Options:
           --repeats N  timed repetitions per figure; the median is reported (default 5)
