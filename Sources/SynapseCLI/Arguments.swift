@@ -81,6 +81,20 @@ struct Arguments {
         }
     }
 
+    /// Takes a resumed run's stored options: each must agree with the command line where both give
+    /// it, except those in `changeable` (the command line wins for them).
+    mutating func adopt(stored: [String: String], changeable: Set<String>, source: String, command: String) throws {
+        for (key, value) in stored.sorted(by: { $0.key < $1.key }) {
+            if let given = options[key], given != value, !changeable.contains(key) {
+                throw CommandLineError.usage("'--\(key) \(given)' differs from the run in \(source) ('\(value)'); a resumed run keeps its settings", command: command)
+            }
+            if options[key] == nil { options[key] = value }
+        }
+    }
+
+    /// Sets an option as if it had been given.
+    mutating func set(_ name: String, _ value: String) { options[name] = value }
+
     /// A string option, or nil.
     func string(_ name: String) -> String? { options[name] }
 

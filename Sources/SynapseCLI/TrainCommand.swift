@@ -42,6 +42,14 @@ enum TrainCommand {
           --out MODEL.safetensors  where to save the model (required; written atomically)
           --plot HISTORY.svg       also write the training curves as SVG
           --config FILE.json       read options from a JSON object ({"epochs": 50, ...}); flags win
+
+    Checkpoints:
+          --checkpoint PATH        after every epoch, save the model with the whole training state
+                                   (optimizer, random generators, early stopping) to PATH, atomically
+          --resume PATH            continue the run saved in checkpoint PATH after its last epoch, with
+                                   its settings (give the same --data; --epochs may raise the total),
+                                   checkpointing to PATH again unless --checkpoint says otherwise; the
+                                   result is bit-identical to a run that was never interrupted
           --quiet                  no progress output
       -h, --help                   show this help
 
@@ -50,18 +58,32 @@ enum TrainCommand {
 
     static let valued: Set<String> = ["data", "target", "features", "targets", "task", "scale", "layers", "activation", "loss",
                                       "optimizer", "lr", "epochs", "batch-size", "validation-split", "early-stopping", "seed",
-                                      "out", "plot", "config", "arch"]
+                                      "out", "plot", "config", "arch", "checkpoint", "resume"]
+    /// Options that are not part of a run's settings (a resumed run may change them).
+    static let perInvocation: Set<String> = ["data", "targets", "out", "plot", "config", "checkpoint", "resume", "quiet", "epochs",
+                                             "planned-epochs"]
     static let flags: Set<String> = ["quiet", "drop-missing"]
 
     static func run(_ arguments: [String]) throws {
         var options = try Arguments(arguments, command: "train", valued: valued, flags: flags)
         if options.flag("help") { print(help); return }
         if let config = options.string("config") { try options.merge(configFile: config, command: "train", valued: valued, flags: flags) }
+        var resumed: (path: String, model: Model<Float>, state: TrainingState)? = nil
+        if let path = options.string("resume") {
+            do {
+                let (model, state) = try Model<Float>.loadCheckpoint(from: path)
+                resumed = (path, model, state)
+            } catch let error as DataError { throw CommandLineError.failure(error.description) }
+            try options.adopt(stored: resumed!.state.configuration, changeable: perInvocation, source: path, command: "train")
+            if options.string("epochs") == nil, let total = resumed!.state.configuration["planned-epochs"] { options.set("epochs", total) }
+            if options.string("checkpoint") == nil { options.set("checkpoint", path) }   // the resumed run goes on checkpointing there
+        }
+        let settings = options.options.filter { !perInvocation.contains($0.key) }
         let path = try options.required("data", command: "train")
         let out = try options.required("out", command: "train")
         let taskChoice = try options.choice("task", ["classify", "regress"], default: nil, command: "train")
         let scaleName = try options.choice("scale", ["standard", "minmax", "global", "none"], default: "standard", command: "train")!
-        let architecture = try options.string("arch").map(readArchitecture)
+        let architecture = resumed != nil ? nil : try options.string("arch").map(readArchitecture)
         if architecture != nil, options.string("layers") != nil || options.string("activation") != nil {
             throw CommandLineError.usage("'--arch' describes the whole network; it cannot be combined with '--layers' or '--activation'", command: "train")
         }
@@ -123,9 +145,17 @@ enum TrainCommand {
         }
         if loss == .negativeLogLikelihood { layers.append(Activation(.logSoftmax)) }
         if loss == .binaryCrossEntropy { layers.append(Activation(.sigmoid)) }
-        let network = Sequential<Float>(layers)
-        let model = Model(network, task: task, scaling: scaleName == "none" ? nil : FeatureScaling.Method(rawValue: scaleName),
+        let model: Model<Float>
+        if let resumed {
+            model = resumed.model
+            guard model.task == task, model.classNames == data.classNames, model.featureNames == data.featureNames else {
+                throw CommandLineError.failure("\(resumed.path): the checkpoint was trained on other data (its task, classes or features differ from \(path)'s)")
+            }
+            networkLine = "from \(resumed.path), resuming after epoch \(resumed.state.epochsCompleted)"
+        } else {
+            model = Model(Sequential<Float>(layers), task: task, scaling: scaleName == "none" ? nil : FeatureScaling.Method(rawValue: scaleName),
                           classNames: data.classNames)
+        }
         model.featureNames = data.featureNames
         model.targetName = data.targetName
         model.loss = loss
@@ -162,9 +192,15 @@ enum TrainCommand {
         let reporter = ProgressReporter(quiet: quiet)
         let history: History
         do {
+            var stored = settings
+            stored["planned-epochs"] = String(epochs)
             history = try model.fit(data.dataset, optimizer: optimizer, epochs: epochs, batchSize: batchSize, validation: validation,
-                                    callbacks: callbacks, seed: UInt32(seed), progress: reporter.report)
+                                    callbacks: callbacks, seed: UInt32(seed),
+                                    checkpointing: options.string("checkpoint").map { Checkpointing(path: $0, configuration: stored) },
+                                    resumingFrom: resumed?.state, progress: reporter.report)
         } catch let error as TrainingError {
+            throw CommandLineError.failure(error.description)
+        } catch let error as DataError {
             throw CommandLineError.failure(error.description)
         }
         try model.save(to: out)

@@ -23,6 +23,11 @@ extension Model {
     /// atomically (a crash mid-save leaves the previous file intact).
     /// - Throws: ``DataError`` if the network has a layer the format cannot describe or the file cannot be written.
     public func save(to path: String) throws {
+        try save(to: path, extraMetadata: [:])
+    }
+
+    /// ``save(to:)`` with more metadata entries and tensors (a checkpoint's training state).
+    func save(to path: String, extraMetadata: [String: String], extraTensors: [String: Tensor<Double>] = [:]) throws {
         let architecture: LayerSpec
         do { architecture = try LayerSpec(describing: network) } catch let error as DataError {
             throw DataError(path: path, error.message)
@@ -40,7 +45,9 @@ extension Model {
         if let loss { metadata["loss"] = loss.rawValue }
         if let scaling { metadata["scaling"] = try json(scaling) }
         else if let scalingMethod { metadata["scaling_method"] = scalingMethod.rawValue }
-        let entries = Dictionary(network.namedState.map { ($0.name, SafeTensors.Entry($0.tensor)) }, uniquingKeysWith: { a, _ in a })
+        metadata.merge(extraMetadata) { _, extra in extra }
+        var entries = Dictionary(network.namedState.map { ($0.name, SafeTensors.Entry($0.tensor)) }, uniquingKeysWith: { a, _ in a })
+        for (name, tensor) in extraTensors { entries[name] = SafeTensors.Entry(tensor) }
         try SafeTensors(entries: entries, metadata: metadata).write(to: path)
     }
 
@@ -48,7 +55,11 @@ extension Model {
     /// Weights stored as the other floating-point type are converted (exact from F32 to F64).
     /// - Throws: ``DataError`` naming the file and what is wrong with it.
     public static func load(from path: String) throws -> Model<Scalar> {
-        let file = try SafeTensors.read(path)
+        try load(SafeTensors.read(path), path: path)
+    }
+
+    /// The model in a decoded file with Synapse metadata.
+    static func load(_ file: SafeTensors, path: String) throws -> Model<Scalar> {
         guard let architectureJSON = file.metadata["architecture"] else {
             throw DataError(path: path, "no Synapse architecture in the metadata (a file from PyTorch? load it with load(from:network:task:) and the matching layers)")
         }

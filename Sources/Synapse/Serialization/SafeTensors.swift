@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 /// The safetensors format (Hugging Face's, read by `safetensors.numpy` and `safetensors.torch`):
@@ -115,7 +116,13 @@ public struct SafeTensors: Sendable {
             header[name] = ["dtype": entry.dtype.rawValue, "shape": entry.shape, "data_offsets": [offset, offset + entry.bytes.count]] as [String: Any]
             offset += entry.bytes.count
         }
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        // The data section's CRC-32 travels in the metadata, so a damaged or mixed file is refused on load.
+        var data: [UInt8] = []
+        data.reserveCapacity(offset)
+        for name in names { data += entries[name]!.bytes }
+        var metadata = self.metadata
+        metadata[Self.checksumKey] = Self.checksum(data[...])
+        header["__metadata__"] = metadata
         // JSONSerialization of strings, integers and arrays cannot fail.
         var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes])).map { [UInt8]($0) } ?? []
         while (8 + json.count) % 8 != 0 { json.append(0x20) }
@@ -124,7 +131,7 @@ public struct SafeTensors: Sendable {
         var length = UInt64(json.count).littleEndian
         withUnsafeBytes(of: &length) { result.append(contentsOf: $0) }
         result += json
-        for name in names { result += entries[name]!.bytes }
+        result += data
         return result
     }
 
@@ -210,11 +217,27 @@ public struct SafeTensors: Sendable {
         guard position == dataSize else {
             throw fail("the data section holds \(dataSize) bytes but the tensors account for \(position) (truncated or padded file)")
         }
+        if let stored = metadata.removeValue(forKey: checksumKey) {
+            let actual = checksum(bytes[dataStart...])
+            guard stored == actual else {
+                throw fail("the tensor data does not match its checksum (stored \(stored), computed \(actual)): the file was damaged after it was written")
+            }
+        }
         var entries: [String: Entry] = [:]
         for span in spans {
             entries[span.name] = Entry(dtype: span.dtype, shape: span.shape, bytes: Array(bytes[(dataStart + span.begin)..<(dataStart + span.end)]))
         }
         return SafeTensors(entries: entries, metadata: metadata)
+    }
+
+    /// The metadata key of the data section's CRC-32 (8 hex digits), written by Synapse and checked when present.
+    public static let checksumKey = "synapse_data_crc32"
+
+    /// The CRC-32 (zlib's) of `bytes` as 8 lowercase hex digits.
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> String {
+        let value = bytes.withUnsafeBufferPointer { buffer in crc32_z(0, buffer.baseAddress, buffer.count) }
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: Swift.max(0, 8 - hex.count)) + hex
     }
 
     /// JSON numbers as exact non-fractional integers, or nil.

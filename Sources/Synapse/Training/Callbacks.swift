@@ -27,11 +27,20 @@ public protocol TrainingCallback<Scalar>: AnyObject {
     func epochEnded(_ log: EpochLog, context: TrainingContext<Scalar>) throws -> CallbackDecision
     /// Called once when training ends (normally or early).
     func trainingEnded(context: TrainingContext<Scalar>)
+    /// What the callback remembers between epochs (best value, patience counter, saved weights…),
+    /// for a checkpoint; nil when it remembers nothing.
+    func checkpointState() throws -> CallbackState?
+    /// Takes back a state exported by ``checkpointState()`` when a run resumes.
+    func restore(checkpointState: CallbackState) throws
 }
 
 extension TrainingCallback {
     /// Nothing by default.
     public func trainingEnded(context: TrainingContext<Scalar>) {}
+    /// Nothing by default: the callback keeps no state between epochs.
+    public func checkpointState() throws -> CallbackState? { nil }
+    /// Nothing by default.
+    public func restore(checkpointState: CallbackState) throws {}
 }
 
 /// Stops when a monitored value has not improved for `patience` epochs, optionally restoring
@@ -80,11 +89,28 @@ public final class EarlyStopping<Scalar: TensorScalar>: TrainingCallback {
         return .proceed
     }
 
+    private struct State: Codable {
+        var best: Double?, bestEpoch: Int?, wait: Int, hasWeights: Bool
+    }
+
+    /// The best value and epoch, the epochs waited, and the best weights (exact as Double).
+    public func checkpointState() throws -> CallbackState? {
+        try CallbackState.encoding(State(best: best, bestEpoch: bestEpoch, wait: wait, hasWeights: bestWeights != nil),
+                                   arrays: bestWeights?.map { Scalar.doubles($0.data, count: $0.count) } ?? [])
+    }
+
+    /// Takes back the state of a checkpoint.
+    public func restore(checkpointState: CallbackState) throws {
+        let state = try checkpointState.decoded(as: State.self, callback: "early stopping")
+        (best, bestEpoch, wait) = (state.best, state.bestEpoch, state.wait)
+        bestWeights = state.hasWeights ? checkpointState.arrays.map { Tensor<Scalar>($0.map { Scalar($0) }) } : nil
+    }
+
     /// Restores the best weights, if asked to.
     public func trainingEnded(context: TrainingContext<Scalar>) {
         guard restoresBestWeights, let bestWeights else { return }
         withoutGradients {
-            for ((_, tensor), saved) in zip(context.model.network.namedState, bestWeights) {
+            for ((_, tensor), saved) in zip(context.model.network.namedState, bestWeights) where saved.count == tensor.count {
                 tensor.withUnsafeMutableBufferPointer { target in
                     saved.withUnsafeBufferPointer { source in _ = target.update(fromContentsOf: source) }
                 }
@@ -145,6 +171,14 @@ public final class ReduceLearningRateOnPlateau<Scalar: TensorScalar>: TrainingCa
         context.setLearningRate(plateau.update(value: value, learningRate: context.getLearningRate()))
         return .proceed
     }
+
+    /// The plateau detector's position.
+    public func checkpointState() throws -> CallbackState? { try CallbackState.encoding(plateau) }
+
+    /// Takes back the detector's position.
+    public func restore(checkpointState: CallbackState) throws {
+        plateau = try checkpointState.decoded(as: ReduceOnPlateau.self, callback: "learning-rate plateau")
+    }
 }
 
 /// The per-epoch checkpoint hook (Keras's `ModelCheckpoint`): calls `save` with the model after
@@ -184,5 +218,16 @@ public final class ModelCheckpoint<Scalar: TensorScalar>: TrainingCallback {
         try save(context.model, log)
         savedEpochs.append(log.epoch)
         return .proceed
+    }
+
+    private struct State: Codable { var best: Double?, savedEpochs: [Int] }
+
+    /// The best value saved and the epochs saved.
+    public func checkpointState() throws -> CallbackState? { try CallbackState.encoding(State(best: best, savedEpochs: savedEpochs)) }
+
+    /// Takes back the state of a checkpoint.
+    public func restore(checkpointState: CallbackState) throws {
+        let state = try checkpointState.decoded(as: State.self, callback: "model checkpoint")
+        (best, savedEpochs) = (state.best, state.savedEpochs)
     }
 }

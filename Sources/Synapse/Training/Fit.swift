@@ -24,12 +24,21 @@ extension Model {
     ///   - dropLast: skip a final incomplete batch.
     ///   - seed: seeds the validation split and the shuffling.
     ///   - progress: called after every batch and at the end of every epoch.
+    ///   - checkpointing: writes a checkpoint (weights and ``TrainingState``) every so many epochs,
+    ///     after the last epoch, and when a callback stops training.
+    ///   - resumingFrom: the state of a checkpoint (``Model/loadCheckpoint(from:)``, whose model this
+    ///     must be): training continues after its last epoch, with the optimizer, generators and
+    ///     callbacks as they were, so the weights end bit-identical to an uninterrupted run. Pass the
+    ///     same data, loss, kind of optimizer, callbacks, batch size, validation and seed as the run
+    ///     that wrote it; `epochs` counts from the start of that run.
     /// - Throws: ``TrainingError/nonFiniteLoss(epoch:batch:value:learningRate:)`` when the loss diverges,
-    ///   ``TrainingError/invalidData(_:)`` for unusable data.
+    ///   ``TrainingError/invalidData(_:)`` for unusable data or a state that does not fit this run,
+    ///   ``DataError`` when a checkpoint cannot be written (the previous one is then intact).
     @discardableResult
     public func fit(_ data: Dataset<Scalar>, loss: Loss? = nil, optimizer: any Optimizer<Scalar>,
                     epochs: Int, batchSize: Int = 32, validation: Validation<Scalar> = .none,
                     callbacks: [any TrainingCallback<Scalar>] = [], dropLast: Bool = false, seed: UInt32 = 0,
+                    checkpointing: Checkpointing? = nil, resumingFrom resumed: TrainingState? = nil,
                     progress: ((TrainingProgress) -> Void)? = nil) throws -> History {
         guard epochs > 0, batchSize > 0 else { throw TrainingError.invalidData("epochs and batch size must be positive (got \(epochs), \(batchSize))") }
         guard data.count > 0 else { throw TrainingError.invalidData("the training data is empty") }
@@ -58,12 +67,37 @@ extension Model {
 
         var generator = RandomGenerator(seed: seed &+ 1)
         var history = History()
+        var firstEpoch = 0
+        if let resumed {
+            guard resumed.seed == seed else {
+                throw TrainingError.invalidData("the checkpoint's run used seed \(resumed.seed), not \(seed); resume with the same seed")
+            }
+            guard resumed.callbacks.count == callbacks.count else {
+                throw TrainingError.invalidData("the checkpoint's run had \(resumed.callbacks.count) callbacks, this one \(callbacks.count)")
+            }
+            do { try optimizer.load(state: resumed.optimizer) } catch {
+                throw TrainingError.invalidData("the checkpoint's optimizer does not fit: \(error)")
+            }
+            try restoreLayerGenerators(resumed.layerGenerators)
+            for (callback, state) in zip(callbacks, resumed.callbacks) {
+                if let state { try callback.restore(checkpointState: state) }
+            }
+            (generator, history, firstEpoch) = (resumed.shuffling, resumed.history, resumed.epochsCompleted)
+            if history.stopReason != nil { firstEpoch = Swift.max(firstEpoch, epochs) }   // that run had ended
+        }
+        func writeCheckpoint(after epoch: Int) throws {
+            guard let checkpointing else { return }
+            let state = TrainingState(epochsCompleted: epoch + 1, seed: seed, shuffling: generator, optimizer: optimizer.state,
+                                      layerGenerators: layerGenerators, callbacks: try callbacks.map { try $0.checkpointState() },
+                                      history: history, configuration: checkpointing.configuration)
+            try saveCheckpoint(to: checkpointing.path, state: state)
+        }
         network.train()
         defer { network.eval() }
         let context = { TrainingContext(model: self, getLearningRate: { optimizer.learningRate },
                                         setLearningRate: { optimizer.learningRate = $0 }, history: history) }
 
-        for epoch in 0..<epochs {
+        for epoch in firstEpoch..<Swift.max(firstEpoch, epochs) {
             let start = DispatchTime.now().uptimeNanoseconds
             func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
             let batches = trainingSet.batches(size: batchSize, shuffledBy: &generator, dropLast: dropLast)
@@ -112,7 +146,11 @@ extension Model {
             for callback in callbacks {
                 if case .stop(let reason) = try callback.epochEnded(log, context: context()), stop == nil { stop = reason }
             }
-            if let stop { history.stopReason = stop; break }
+            history.stopReason = stop
+            if let checkpointing, (epoch + 1) % checkpointing.every == 0 || epoch + 1 == epochs || stop != nil {
+                try writeCheckpoint(after: epoch)
+            }
+            if stop != nil { break }
         }
         for callback in callbacks { callback.trainingEnded(context: context()) }
         return history

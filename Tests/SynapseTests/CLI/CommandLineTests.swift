@@ -7,16 +7,8 @@ import Testing
 
 /// Runs the built `synapse` binary (next to the test bundle: `swift test` builds every product).
 func runSynapse(_ arguments: [String], input: String? = nil, in directory: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("synapse").path
-    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    let candidates = [beside, repository.appendingPathComponent(".build/release/synapse").path, repository.appendingPathComponent(".build/debug/synapse").path]
-    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-        Issue.record("the synapse binary was not built (looked in \(candidates))")
-        throw CocoaError(.fileNoSuchFile)
-    }
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
+    process.executableURL = URL(fileURLWithPath: try synapseBinary())
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     // Output to files, so that neither stream can fill a pipe and block the child.
@@ -35,6 +27,19 @@ func runSynapse(_ arguments: [String], input: String? = nil, in directory: Strin
     let outputData = FileManager.default.contents(atPath: capture + ".out") ?? Data()
     let errorData = FileManager.default.contents(atPath: capture + ".err") ?? Data()
     return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+}
+
+/// The built `synapse` binary: next to the test bundle (`swift test` builds every product), else in `.build`.
+func synapseBinary() throws -> String {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("synapse").path
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    let candidates = [beside, repository.appendingPathComponent(".build/release/synapse").path, repository.appendingPathComponent(".build/debug/synapse").path]
+    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        Issue.record("the synapse binary was not built (looked in \(candidates))")
+        throw CocoaError(.fileNoSuchFile)
+    }
+    return binary
 }
 
 /// Element names and `id`s of an XML document; nil when it is not well-formed.

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import Synapse
+
+@Suite("Checkpoints from the command line; crash safety")
+struct CrashSafetyTests {
+    /// Three blobs in 8-D with text labels.
+    static func writeData(_ path: String, rows: Int) throws {
+        var g = RandomGenerator(seed: 21)
+        var text = (0..<8).map { "f\($0)" }.joined(separator: ",") + ",label\n"
+        for row in 0..<rows {
+            let label = row % 3
+            text += (0..<8).map { String(format: "%.4f", g.nextGaussian() + ($0 == label ? 2 : 0)) }.joined(separator: ",") + ",c\(label)\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @Test("train --checkpoint, then --resume: the same model file, byte for byte, as the uninterrupted run")
+    func resume() throws {
+        let directory = try temporaryDirectory("cli-resume")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.writeData("\(directory)/d.csv", rows: 300)
+        let common = ["--data", "d.csv", "--lr", "0.01", "--layers", "16,8", "--quiet"]
+        let whole = try runSynapse(["train", "--out", "whole.safetensors", "--epochs", "7"] + common, in: directory)
+        let first = try runSynapse(["train", "--out", "part.safetensors", "--epochs", "3", "--checkpoint", "ck.safetensors"] + common, in: directory)
+        #expect(whole.status == 0 && first.status == 0, "\(whole) \(first)")
+        let resumed = try runSynapse(["train", "--data", "d.csv", "--out", "resumed.safetensors", "--resume", "ck.safetensors", "--epochs", "7", "--quiet"],
+                                     in: directory)
+        #expect(resumed.status == 0 && resumed.stdout.contains("resuming after epoch 3"), "\(resumed)")
+        let a = FileManager.default.contents(atPath: "\(directory)/whole.safetensors"), b = FileManager.default.contents(atPath: "\(directory)/resumed.safetensors")
+        #expect(a != nil && a == b, "the resumed run's model file differs from the uninterrupted run's")
+        let (_, state) = try Model<Float>.loadCheckpoint(from: "\(directory)/ck.safetensors")
+        #expect(state.epochsCompleted == 7, "the resumed run went on checkpointing to the same file")
+
+        let changed = try runSynapse(["train", "--data", "d.csv", "--out", "x.safetensors", "--resume", "ck.safetensors", "--layers", "4"], in: directory)
+        #expect(changed.status == 2 && changed.stderr.contains("'--layers 4' differs from the run in ck.safetensors ('16,8')"), "\(changed)")
+        let plain = try runSynapse(["train", "--data", "d.csv", "--out", "x.safetensors", "--resume", "whole.safetensors"], in: directory)
+        #expect(plain.status == 1 && plain.stderr.contains("not a checkpoint"), "\(plain)")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/x.safetensors"))
+    }
+
+    /// SIGKILL while `synapse train` writes a checkpoint after every epoch (a small data set and a
+    /// wide network, so saving takes most of the time): half the kills at random moments, half aimed
+    /// at the write (a random 0–3 ms after the temporary file appears). After every kill the
+    /// checkpoint must load whole — the structural checks and the data checksum would catch a torn
+    /// or mixed file — and never go back to an earlier epoch.
+    @Test("SIGKILL during checkpoint saving, 120 times at random moments: the file always loads, never torn or mixed")
+    func killDuringSave() throws {
+        let directory = try temporaryDirectory("cli-kill")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.writeData("\(directory)/d.csv", rows: 60)
+        let binary = try synapseBinary()
+        let checkpoint = "\(directory)/ck.safetensors"
+        var generator = RandomGenerator(seed: 99)
+        var killedMidSave = 0, lastEpochs = 0, loads = 0
+        for iteration in 0..<120 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            let arguments = ["train", "--data", "d.csv", "--out", "never.safetensors", "--layers", "512,512", "--epochs", "1000000",
+                             "--batch-size", "60", "--validation-split", "0", "--quiet"]
+            // Resume from the checkpoint when there is one, so the epoch count keeps growing across kills.
+            process.arguments = arguments + (FileManager.default.fileExists(atPath: checkpoint) ? ["--resume", checkpoint] : ["--checkpoint", checkpoint])
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            if iteration % 2 == 0 {
+                // A random moment 60–360 ms in: start-up and data loading take the first tens of milliseconds.
+                usleep(60_000 + UInt32(generator.nextUInt32() % 300_000))
+            } else {
+                // Aimed at the write itself: wait for the temporary file to appear, then 0–3 ms more.
+                let deadline = Date().addingTimeInterval(3)
+                while Date() < deadline,
+                      !((try? FileManager.default.contentsOfDirectory(atPath: directory))?.contains { $0.hasSuffix(".tmp") } ?? false) {
+                    usleep(100)
+                }
+                usleep(generator.nextUInt32() % 3_000)
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal, "iteration \(iteration): the run ended by itself")
+
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".tmp") }
+            if !leftovers.isEmpty { killedMidSave += 1 }
+            for name in leftovers { try FileManager.default.removeItem(atPath: "\(directory)/\(name)") }
+            guard FileManager.default.fileExists(atPath: checkpoint) else { continue }   // killed before the first save finished
+            do {
+                let (_, state) = try Model<Float>.loadCheckpoint(from: checkpoint)
+                #expect(state.epochsCompleted >= lastEpochs, "iteration \(iteration): the checkpoint went back from \(lastEpochs) to \(state.epochsCompleted) epochs")
+                lastEpochs = state.epochsCompleted
+                loads += 1
+            } catch {
+                Issue.record("iteration \(iteration): the checkpoint does not load after SIGKILL: \(error)")
+            }
+        }
+        print("kill-during-save: 120 kills, \(killedMidSave) inside a save (a temporary file was left), \(loads) checkpoints loaded, \(lastEpochs) epochs reached")
+        #expect(loads >= 100, "too few runs got as far as a first checkpoint (\(loads))")
+        #expect(killedMidSave >= 30, "too few kills landed inside a save (\(killedMidSave)) for the test to mean anything")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/never.safetensors"))
+    }
+}
