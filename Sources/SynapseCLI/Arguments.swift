@@ -1,4 +1,5 @@
 import Foundation
+import Synapse
 
 /// GNU-style argument parsing: `--name value`, `--name=value`, boolean `--flag`, `-h`, and `--`
 /// to end options. Each command declares the options it accepts; anything else is a usage error.
@@ -56,29 +57,12 @@ struct Arguments {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CommandLineError.failure("\(path): cannot read the configuration file")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data), let entries = object as? [String: Any] else {
-            throw CommandLineError.failure("\(path): the configuration must be a JSON object of option names and values")
+        let entries: [String: String]
+        do { entries = try OptionsFile.parse(data, path: path, valued: valued.subtracting(["config"]), flags: flags) } catch {
+            if case .notAnObject = error { throw CommandLineError.failure(error.description) }
+            throw CommandLineError.usage(error.description, command: command)
         }
-        for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
-            guard valued.contains(key) || flags.contains(key), key != "config" else {
-                throw CommandLineError.usage("\(path): unknown option '\(key)' in the configuration file", command: command)
-            }
-            guard options[key] == nil else { continue }
-            if flags.contains(key) {
-                guard let on = value as? Bool else {
-                    throw CommandLineError.usage("\(path): option '\(key)' must be true or false", command: command)
-                }
-                if on { options[key] = "true" }
-            } else if let text = value as? String {
-                options[key] = text
-            } else if let number = value as? NSNumber, !(value is Bool) {
-                options[key] = number.stringValue
-            } else if let list = value as? [Any] {
-                options[key] = list.map { "\($0)" }.joined(separator: ",")
-            } else {
-                throw CommandLineError.usage("\(path): option '\(key)' must be a string, a number or a list", command: command)
-            }
-        }
+        for (key, value) in entries where options[key] == nil { options[key] = value }
     }
 
     /// Takes a resumed run's stored options: each must agree with the command line where both give

@@ -89,6 +89,19 @@ public struct CSVDataset<Scalar: TensorScalar> {
         }
     }
 
+    /// Loads CSV bytes (UTF-8, possibly gzip-compressed), as ``load(_:target:features:delimiter:hasHeader:labels:classNames:missingValues:as:)``.
+    public static func decode(_ bytes: [UInt8], path: String = "-", target: CSVColumn?, features: [CSVColumn]? = nil,
+                              delimiter: Character = ",", hasHeader: Bool? = nil, labels: CSVLabels = .automatic,
+                              classNames: [String]? = nil, missingValues: MissingValuePolicy = .error,
+                              as type: Scalar.Type = Scalar.self) throws -> CSVDataset {
+        let separator = try delimiterByte(delimiter, path: path)
+        let plain = bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b ? try FileBytes.gunzip(bytes, path: path) : bytes
+        return try plain.withUnsafeBytes { raw in
+            try load(bytes: raw, path: path, target: target, features: features, delimiter: separator, hasHeader: hasHeader,
+                     labels: labels, classNames: classNames, missingValues: missingValues)
+        }
+    }
+
     /// The delimiter as one ASCII byte.
     static func delimiterByte(_ delimiter: Character, path: String) throws -> UInt8 {
         guard let ascii = delimiter.asciiValue, delimiter != "\"", delimiter != "\n", delimiter != "\r" else {

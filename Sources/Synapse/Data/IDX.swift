@@ -13,7 +13,12 @@ public enum IDX {
     /// Reads an IDX file of unsigned bytes (type code 0x08), validating the header against the
     /// payload before allocating anything: magic, rank, dimensions and the exact byte count.
     public static func read(_ path: String) throws -> Array {
-        let bytes = try FileBytes.read(path)
+        try decode(FileBytes.read(path), path: path)
+    }
+
+    /// Decodes IDX bytes (gzip-compressed or not) as ``read(_:)`` does; `path` names the source in errors.
+    public static func decode(_ bytes: [UInt8], path: String) throws -> Array {
+        if bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b { return try decode(FileBytes.gunzip(bytes, path: path), path: path) }
         guard bytes.count >= 4 else { throw DataError(path: path, "too short for an IDX header (\(bytes.count) bytes)") }
         guard bytes[0] == 0, bytes[1] == 0 else {
             throw DataError(path: path, "not an IDX file: the first two bytes must be 0 (found \(bytes[0]), \(bytes[1]))")
@@ -32,6 +37,14 @@ public enum IDX {
             let size = Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
             shape.append(size)
             elements = elements.multipliedReportingOverflow(by: size).overflow ? Int.max : elements * size
+        }
+        // Every product of the dimensions must fit, zero-sized ones set aside (a [0, 2³², 2³²] file
+        // would otherwise overflow when its images are flattened).
+        guard !shape.reduce((1, false), { product, size in
+            let next = product.0.multipliedReportingOverflow(by: Swift.max(size, 1))
+            return (next.partialValue, product.1 || next.overflow)
+        }).1 else {
+            throw DataError(path: path, "IDX dimensions \(shape.map(String.init).joined(separator: "×")) are too large")
         }
         guard elements == bytes.count - headerSize else {
             throw DataError(path: path, "IDX header declares \(shape.map(String.init).joined(separator: "×")) = \(elements) bytes of data, but the file holds \(bytes.count - headerSize)")

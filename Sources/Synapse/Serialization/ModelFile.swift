@@ -58,6 +58,12 @@ extension Model {
         try load(SafeTensors.read(path), path: path)
     }
 
+    /// Decodes a model file's bytes (received over a network, say) as ``load(from:)`` reads a file.
+    /// - Throws: ``DataError`` naming `path` and what is wrong.
+    public static func decode(_ bytes: [UInt8], path: String) throws -> Model<Scalar> {
+        try load(SafeTensors.decode(bytes, path: path), path: path)
+    }
+
     /// The model in a decoded file with Synapse metadata.
     static func load(_ file: SafeTensors, path: String) throws -> Model<Scalar> {
         guard let architectureJSON = file.metadata["architecture"] else {

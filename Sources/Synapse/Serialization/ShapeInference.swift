@@ -22,7 +22,8 @@ extension LayerSpec {
         func mismatch(_ expected: String) -> ShapeError {
             ShapeError("\(title) expected input \(expected), got \(Self.format(input))")
         }
-        let count = input.reduce(1, *)
+        let (count, overflow) = Self.product(input)
+        guard !overflow else { throw ShapeError("\(title): an input of \(Self.format(input)) is too large") }
         switch self {
         case .dense(let inputs, let outputs, let bias, let activation):
             guard input.count == 1, inputs == 0 || input[0] == inputs else { 
@@ -56,7 +57,9 @@ extension LayerSpec {
             }
             return (.batchNorm(features: input[0], momentum: momentum, epsilon: epsilon, affine: affine), input)
         case .reshape(let shape):
-            guard count == shape.reduce(1, *) else { throw mismatch("\(shape.reduce(1, *)) values per example") }
+            let (size, tooLarge) = Self.product(shape)
+            guard shape.allSatisfy({ $0 > 0 }), !tooLarge else { throw ShapeError("\(title): a shape needs positive sizes of a sensible product") }
+            guard count == size else { throw mismatch("\(size) values per example") }
             return (self, shape)
         case .flatten:
             return (self, [count])
@@ -75,6 +78,37 @@ extension LayerSpec {
             }
             return (.sequential(resolvedLayers), shape)
         }
+    }
+
+    /// The number of values of one example after each layer, largest first: what building and running
+    /// the network on a batch would allocate per example at most (`Int.max` when the input does not fit).
+    public func largestActivation(for input: [Int]) -> Int {
+        switch self {
+        case .sequential(let layers):
+            var shape = input, largest = Self.product(input).overflow ? Int.max : Self.product(input).value
+            for layer in layers {
+                guard let output = try? layer.outputShape(for: shape) else { return Int.max }
+                let (size, overflow) = Self.product(output)
+                largest = Swift.max(largest, overflow ? Int.max : size)
+                shape = output
+            }
+            return largest
+        default:
+            guard let output = try? outputShape(for: input) else { return Int.max }
+            let sizes = [Self.product(input), Self.product(output)]
+            return sizes.contains { $0.overflow } ? Int.max : sizes.map(\.value).max()!
+        }
+    }
+
+    /// The product of `sizes`, and whether it overflowed.
+    static func product(_ sizes: [Int]) -> (value: Int, overflow: Bool) {
+        var value = 1
+        for size in sizes {
+            let (next, overflow) = value.multipliedReportingOverflow(by: size)
+            if overflow { return (0, true) }
+            value = next
+        }
+        return (value, false)
     }
 
     /// `[N, 1, 28, 28]` for the example shape `[1, 28, 28]`.

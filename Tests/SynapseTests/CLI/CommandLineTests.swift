@@ -6,9 +6,11 @@ import Testing
 @testable import Synapse
 
 /// Runs the built `synapse` binary (next to the test bundle: `swift test` builds every product).
-func runSynapse(_ arguments: [String], input: String? = nil, in directory: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+func runSynapse(_ arguments: [String], input: String? = nil, in directory: String? = nil,
+                environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try synapseBinary())
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     // Output to files, so that neither stream can fill a pipe and block the child.

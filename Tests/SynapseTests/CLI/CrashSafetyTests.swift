@@ -39,6 +39,34 @@ struct CrashSafetyTests {
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/x.safetensors"))
     }
 
+    @Test("the same seed gives byte-identical models on 1 and 2 threads and across runs (MLP and CNN)")
+    func determinism() throws {
+        let directory = try temporaryDirectory("cli-determinism")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // 64 features: 8×8 images for the CNN; batches of 64 cut the convolution into several ranges.
+        var g = RandomGenerator(seed: 5)
+        var text = (0..<64).map { "p\($0)" }.joined(separator: ",") + ",label\n"
+        for row in 0..<400 { text += (0..<64).map { _ in String(format: "%.3f", g.nextDouble()) }.joined(separator: ",") + ",\(row % 4)\n" }
+        try text.write(toFile: "\(directory)/d.csv", atomically: true, encoding: .utf8)
+        try """
+            {"type": "sequential", "layers": [{"type": "reshape", "shape": [1, 8, 8]}, {"type": "conv2d", "out": 4, "kernel": 3},
+             {"type": "batchnorm"}, {"type": "activation", "function": "relu"}, {"type": "maxpool2d", "kernel": 2},
+             {"type": "dropout", "rate": 0.2}, {"type": "flatten"}, {"type": "dense", "out": 4}]}
+            """.write(toFile: "\(directory)/cnn.json", atomically: true, encoding: .utf8)
+        for (name, network) in [("mlp", ["--layers", "64,32"]), ("cnn", ["--arch", "cnn.json"])] {
+            var files: [Data] = []
+            for (run, threads) in ["1", "2", "2"].enumerated() {
+                let out = "\(name)-\(run).safetensors"
+                let result = try runSynapse(["train", "--data", "d.csv", "--out", out, "--epochs", "3", "--batch-size", "64", "--quiet"] + network,
+                                            in: directory, environment: ["SYNAPSE_NUM_THREADS": threads])
+                #expect(result.status == 0, "\(result)")
+                files.append(FileManager.default.contents(atPath: "\(directory)/\(out)") ?? Data())
+            }
+            #expect(!files[0].isEmpty && files[0] == files[1], "\(name): 1 and 2 threads give different models")
+            #expect(files[1] == files[2], "\(name): two runs on 2 threads give different models")
+        }
+    }
+
     /// SIGKILL while `synapse train` writes a checkpoint after every epoch (a small data set and a
     /// wide network, so saving takes most of the time): half the kills at random moments, half aimed
     /// at the write (a random 0–3 ms after the temporary file appears). After every kill the

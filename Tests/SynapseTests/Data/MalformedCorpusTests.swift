@@ -47,7 +47,11 @@ enum Corpus {
         MalformedFile(description: "idx: truncated payload", reader: .idx, bytes: [0, 0, 8, 3] + bigEndian([10, 28, 28]) + [UInt8](repeating: 7, count: 100),
                       expected: "declares 10×28×28 = 7840 bytes of data, but the file holds 100"),
         MalformedFile(description: "idx: dimensions larger than memory", reader: .idx, bytes: [0, 0, 8, 4] + bigEndian([.max, .max, .max, .max]),
-                      expected: "but the file holds 0"),
+                      expected: "IDX dimensions 4294967295×4294967295×4294967295×4294967295 are too large"),
+        // Found by Fuzz/run (FuzzIDX): a zero dimension made the byte count match while the others overflowed.
+        MalformedFile(description: "idx: a zero dimension beside overflowing ones", reader: .idx,
+                      bytes: [0, 0, 8, 4] + bigEndian([0x0100_0004, 0x0100_0008, 0x0308_0000, 0]),
+                      expected: "IDX dimensions 16777220×16777224×50855936×0 are too large"),
         MalformedFile(description: "idx: truncated gzip", reader: .idx, bytes: gzipHeader + [0x63, 0x60], expected: "gzip data is truncated"),
         MalformedFile(description: "idx: corrupt gzip", reader: .idx, bytes: gzipHeader + [0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0], expected: "gzip data is corrupt"),
         // .npy

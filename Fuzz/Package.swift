@@ -1,0 +1,16 @@
+// swift-tools-version:6.1
+// libFuzzer targets for every reader of user files. Built and run by `Fuzz/run`, which places this
+// manifest beside a link named `synapse` to the repository (a path dependency's identity is its
+// directory name, and a clone's directory can be called anything).
+import PackageDescription
+
+let readers = ["CSV", "IDX", "NPY", "SafeTensors", "Architecture", "Options"]
+
+let package = Package(
+    name: "SynapseFuzz",
+    dependencies: [.package(path: "synapse")],
+    targets: readers.map { reader in
+        .executableTarget(name: "Fuzz\(reader)", dependencies: [.product(name: "Synapse", package: "synapse")],
+                          path: "Sources/Fuzz\(reader)")
+    }
+)
