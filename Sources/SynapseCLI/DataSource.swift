@@ -50,6 +50,7 @@ enum DataSource {
         guard !array.shape.isEmpty, array.shape[0] > 0 else { throw CommandLineError.failure("\(path): expected an array of rows, got shape \(array.shape)") }
         let rows = array.shape[0], width = array.count / rows
         let features = array.tensor(as: Float.self).reshaped([rows, width])
+        try requireFinite(features, path: path, what: "feature")
         guard let targetsPath else {
             if needsTarget { throw CommandLineError.usage("an .npy feature file needs '--targets FILE.npy'", command: command) }
             return LoadedData(dataset: Dataset(features: features, targets: Tensor(zeros: [rows])), featureNames: nil, targetName: nil,
@@ -60,8 +61,19 @@ enum DataSource {
             throw CommandLineError.failure("\(targetsPath): \(targets.shape) targets for \(rows) feature rows (expected [\(rows)])")
         }
         let isInteger = targets.dtype == .int32 || targets.dtype == .int64 || targets.dtype == .uint8
-        return LoadedData(dataset: Dataset(features: features, targets: targets.tensor(as: Float.self).reshaped([rows])),
+        let targetValues = targets.tensor(as: Float.self).reshaped([rows])
+        try requireFinite(targetValues, path: targetsPath, what: "target")
+        return LoadedData(dataset: Dataset(features: features, targets: targetValues),
                           featureNames: nil, targetName: nil, classNames: nil, targetsAreNumeric: !isInteger, hasTargets: true, droppedRows: 0)
+    }
+
+    /// Refuses NaN and infinite values (also float64 values too large for float32), naming where they are.
+    private static func requireFinite(_ values: Tensor<Float>, path: String, what: String) throws {
+        guard let index = values.firstNonFiniteIndex() else { return }
+        let offset = index.count == 2 ? index[0] * values.shape[1] + index[1] : index[0]
+        let place = index.count == 2 ? "row \(index[0] + 1), column \(index[1] + 1)" : "row \(index[0] + 1)"
+        let value = values.withUnsafeBufferPointer { $0[offset] }
+        throw CommandLineError.failure("\(path): the \(what) value at \(place) is \(value) (NaN or infinite, or too large for float32); clean or drop it")
     }
 
     private static func loadCSV(_ path: String, target: String?, features: String?, classification: Bool?, model: Model<Float>?,

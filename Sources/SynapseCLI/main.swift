@@ -25,6 +25,9 @@ Exit status: 0 on success, 1 when the work failed, 2 for invalid flags or argume
 """
 
 func main() -> Int32 {
+    // A write past the file-size limit (ulimit -f) then fails with EFBIG and is reported like a full
+    // disk, instead of the signal killing the process mid-save.
+    signal(SIGXFSZ, SIG_IGN)
     var arguments = Array(CommandLine.arguments.dropFirst())
     guard let command = arguments.first else {
         FileHandle.standardError.write(Data((help + "\n").utf8))

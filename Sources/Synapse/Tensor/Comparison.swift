@@ -51,3 +51,19 @@ extension Tensor {
         return result
     }
 }
+
+extension Tensor {
+    /// The index of the first NaN or infinite value (row-major), or nil when every value is finite —
+    /// for reporting bad input data where it is. One vectorised sum decides the common case; only a
+    /// tensor with a non-finite sum is searched element by element.
+    public func firstNonFiniteIndex() -> [Int]? {
+        if withoutGradients({ sum() }).scalar.isFinite { return nil }
+        guard let flat = withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) else { return nil }   // the sum overflowed
+        var index: [Int] = [], rest = flat
+        for size in shape.reversed() {
+            index.append(rest % size)
+            rest /= size
+        }
+        return index.reversed()
+    }
+}

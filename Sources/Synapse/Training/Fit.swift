@@ -48,6 +48,13 @@ extension Model {
             throw TrainingError.invalidData("label \(bad) is outside the \(classes) classes 0...\(classes - 1)")
         }
 
+        // NaN or infinite inputs would only show up later as a diverged loss: name them now.
+        for (name, values) in [("feature", data.features), ("target", data.targets)] {
+            if let index = values.firstNonFiniteIndex() {
+                throw TrainingError.invalidData("the \(name) value at index \(index) (row \(index[0] + 1)) is NaN or infinite")
+            }
+        }
+
         // Validation split first, so scaling statistics never see held-out rows.
         var training = data, validationData: Dataset<Scalar>? = nil
         switch validation {

@@ -67,6 +67,72 @@ struct CrashSafetyTests {
         }
     }
 
+    @Test("unwritable places and non-finite data: a clear error, exit status 1, existing files intact")
+    func diskAndDataErrors() throws {
+        let directory = try temporaryDirectory("cli-disk")
+        defer {
+            chmod("\(directory)/locked", 0o755)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        try Self.writeData("\(directory)/d.csv", rows: 60)
+        let quick = ["train", "--data", "d.csv", "--epochs", "2", "--quiet"]
+        #expect(try runSynapse(quick + ["--out", "good.safetensors"], in: directory).status == 0)
+        let good = FileManager.default.contents(atPath: "\(directory)/good.safetensors")
+
+        // A directory that does not exist, and one without write permission (root ignores permissions, so
+        // as root the run drops to user nobody with setpriv, as CI runs as root).
+        let missing = try runSynapse(quick + ["--out", "nowhere/m.safetensors"], in: directory)
+        #expect(missing.status == 1 && missing.stderr.contains("nowhere/m.safetensors: cannot create a temporary file beside it"), "\(missing)")
+        try FileManager.default.createDirectory(atPath: "\(directory)/locked", withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: "\(directory)/good.safetensors", toPath: "\(directory)/locked/m.safetensors")
+        chmod("\(directory)/locked", 0o555)
+        chmod(directory, 0o777)
+        let asUser = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        #expect(getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "setpriv (util-linux) is needed to test permissions as root")
+        let binary = try synapseBinary()
+        let locked = Process()
+        locked.executableURL = URL(fileURLWithPath: asUser.first ?? binary)
+        locked.arguments = Array(asUser.dropFirst()) + (asUser.isEmpty ? [] : [binary]) + quick + ["--out", "locked/m.safetensors"]
+        locked.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let lockedErrors = Pipe()
+        locked.standardError = lockedErrors
+        locked.standardOutput = FileHandle.nullDevice
+        try locked.run()
+        let lockedMessage = String(decoding: lockedErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        locked.waitUntilExit()
+        #expect(locked.terminationStatus == 1 && lockedMessage.contains("locked/m.safetensors: cannot create a temporary file beside it: Permission denied"),
+                "\(lockedMessage)")
+        #expect(FileManager.default.contents(atPath: "\(directory)/locked/m.safetensors") == good)
+        // A write error, as on a full disk (simulated with a 1 KB file-size limit, `ulimit -f 1`): reported,
+        // and the previous model file is left whole.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -f 1 && exec \"$0\" \"$@\"", try synapseBinary()] + quick + ["--layers", "64", "--out", "good.safetensors"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1 && message.contains("good.safetensors: writing failed: File too large"), "\(message)")
+        #expect(FileManager.default.contents(atPath: "\(directory)/good.safetensors") == good)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).allSatisfy { !$0.hasSuffix(".tmp") }, "the temporary file is removed")
+        // The output path is a directory: refused, the directory untouched.
+        let isDirectory = try runSynapse(quick + ["--out", "locked"], in: directory)
+        #expect(isDirectory.status == 1 && isDirectory.stderr.contains("locked"), "\(isDirectory)")
+        #expect(FileManager.default.contents(atPath: "\(directory)/good.safetensors") == good)
+
+        // Non-finite values in .npy data are reported with their place.
+        var values = [Double](repeating: 0.5, count: 30)
+        values[13] = .infinity
+        try NumPyArray(Tensor<Double>(shape: [10, 3], scalars: values)).write(to: "\(directory)/x.npy")
+        try NumPyArray(Tensor<Double>((0..<10).map { Double($0 % 2) })).write(to: "\(directory)/y.npy")
+        let infinite = try runSynapse(["train", "--data", "x.npy", "--targets", "y.npy", "--out", "n.safetensors"], in: directory)
+        #expect(infinite.status == 1 && infinite.stderr.contains("x.npy: the feature value at row 5, column 2 is inf"), "\(infinite)")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/n.safetensors"))
+    }
+
     /// SIGKILL while `synapse train` writes a checkpoint after every epoch (a small data set and a
     /// wide network, so saving takes most of the time): half the kills at random moments, half aimed
     /// at the write (a random 0–3 ms after the temporary file appears). After every kill the

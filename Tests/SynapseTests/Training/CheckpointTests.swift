@@ -130,3 +130,35 @@ struct CheckpointTests {
         }
     }
 }
+
+@Suite("Numerical guards")
+struct NumericalGuardTests {
+    @Test("NaN or infinite training data is refused before training, with its row and column")
+    func nonFiniteData() throws {
+        var g = RandomGenerator(seed: 1)
+        let model = Model(Sequential<Float>([Dense<Float>(inputSize: 3, outputSize: 1, generator: &g)]), task: .regression(outputs: 1))
+        var features = [Float](repeating: 1, count: 12)
+        features[7] = .nan
+        let data = Dataset(features: Tensor(shape: [4, 3], scalars: features), targets: Tensor<Float>([1, 2, 3, 4]))
+        #expect { try model.fit(data, optimizer: SGD(parameters: model.parameters, learningRate: 0.1), epochs: 1) } throws: { error in
+            "\(error)".contains("the feature value at index [2, 1] (row 3) is NaN or infinite")
+        }
+        let targets = Dataset(features: Tensor(shape: [4, 3], scalars: [Float](repeating: 1, count: 12)), targets: Tensor<Float>([1, .infinity, 3, 4]))
+        #expect { try model.fit(targets, optimizer: SGD(parameters: model.parameters, learningRate: 0.1), epochs: 1) } throws: { error in
+            "\(error)".contains("the target value at index [1] (row 2) is NaN or infinite")
+        }
+        #expect(Tensor<Float>(shape: [2, 2], scalars: [1, 2, 3, 4]).firstNonFiniteIndex() == nil)
+        #expect(Tensor<Float>(shape: [2, 2], scalars: [3e38, 3e38, 3e38, 3e38]).firstNonFiniteIndex() == nil, "a sum that overflows is no finding")
+    }
+
+    @Test("divergence stops training with the epoch, batch and learning rate")
+    func divergence() throws {
+        var g = RandomGenerator(seed: 2)
+        let model = Model(Sequential<Float>([Dense<Float>(inputSize: 2, outputSize: 1, generator: &g)]), task: .regression(outputs: 1))
+        let x = Tensor<Float>(randomNormal: [64, 2], generator: &g) * 100
+        let data = Dataset(features: x, targets: Tensor<Float>((0..<64).map { Float($0) * 1000 }))
+        #expect { try model.fit(data, optimizer: SGD(parameters: model.parameters, learningRate: 10), epochs: 50, batchSize: 8) } throws: { error in
+            "\(error)".contains("training diverged: the loss became") && "\(error)".contains("try a lower learning rate (it was 10.0)")
+        }
+    }
+}
