@@ -9,8 +9,8 @@ let readers = ["CSV", "IDX", "NPY", "SafeTensors", "Architecture", "Options"]
 let package = Package(
     name: "SynapseFuzz",
     dependencies: [.package(path: "synapse")],
-    targets: readers.map { reader in
-        .executableTarget(name: "Fuzz\(reader)", dependencies: [.product(name: "Synapse", package: "synapse")],
+    targets: [.target(name: "FuzzSupport", path: "Sources/FuzzSupport")] + readers.map { reader in
+        .executableTarget(name: "Fuzz\(reader)", dependencies: ["FuzzSupport", .product(name: "Synapse", package: "synapse")],
                           path: "Sources/Fuzz\(reader)")
     }
 )

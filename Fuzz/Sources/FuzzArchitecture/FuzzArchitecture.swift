@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import Synapse
 
 /// Architecture JSON (`synapse train --arch`): decoded, sizes inferred for a 64-feature input, and,
@@ -20,13 +21,6 @@ public func fuzzArchitecture(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     return 0
 }
 
-/// libFuzzer's driver, called from this executable's entry point (SwiftPM names it `<module>_main`).
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
+/// The entry point: libFuzzer's driver on ``fuzzArchitecture(_:_:)``.
 @_cdecl("FuzzArchitecture_main")
-func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var (count, arguments) = (argc, argv)
-    return runFuzzerDriver(&count, &arguments, fuzzArchitecture)
-}
+func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt { runFuzzer(argc, argv, fuzzArchitecture) }

@@ -1,3 +1,4 @@
+import FuzzSupport
 import Synapse
 
 /// IDX bytes (plain or gzip): a validated array or a `DataError`; a decoded array's shape must
@@ -12,13 +13,6 @@ public func fuzzIDX(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// libFuzzer's driver, called from this executable's entry point (SwiftPM names it `<module>_main`).
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
+/// The entry point: libFuzzer's driver on ``fuzzIDX(_:_:)``.
 @_cdecl("FuzzIDX_main")
-func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var (count, arguments) = (argc, argv)
-    return runFuzzerDriver(&count, &arguments, fuzzIDX)
-}
+func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt { runFuzzer(argc, argv, fuzzIDX) }

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import Synapse
 
 /// `synapse train --config` files: an options map or an `OptionsFile.Failure`, never a crash.
@@ -11,13 +12,6 @@ public func fuzzOptions(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// libFuzzer's driver, called from this executable's entry point (SwiftPM names it `<module>_main`).
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
+/// The entry point: libFuzzer's driver on ``fuzzOptions(_:_:)``.
 @_cdecl("FuzzOptions_main")
-func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var (count, arguments) = (argc, argv)
-    return runFuzzerDriver(&count, &arguments, fuzzOptions)
-}
+func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt { runFuzzer(argc, argv, fuzzOptions) }

@@ -1,3 +1,4 @@
+import FuzzSupport
 import Synapse
 
 /// safetensors bytes: the container (header, offsets, checksum), then the model built from its
@@ -17,13 +18,6 @@ public func fuzzSafeTensors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// libFuzzer's driver, called from this executable's entry point (SwiftPM names it `<module>_main`).
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
+/// The entry point: libFuzzer's driver on ``fuzzSafeTensors(_:_:)``.
 @_cdecl("FuzzSafeTensors_main")
-func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var (count, arguments) = (argc, argv)
-    return runFuzzerDriver(&count, &arguments, fuzzSafeTensors)
-}
+func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt { runFuzzer(argc, argv, fuzzSafeTensors) }
