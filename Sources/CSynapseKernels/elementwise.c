@@ -1,5 +1,6 @@
 #include "synapse_kernels.h"
 #include <math.h>
+#include <stdatomic.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -230,10 +231,23 @@ static void sgemm_nt_rows_portable(const float *a, long lda, const float *b, lon
     }
 }
 
+/* The CPU level, asked once; relaxed atomics, as several pool threads may ask first at once
+   (a plain static was a data race ThreadSanitizer reported, harmless but undefined). */
+#if defined(__x86_64__)
+static int cached_cpu_level(void) {
+    static _Atomic int level = -1;
+    int known = atomic_load_explicit(&level, memory_order_relaxed);
+    if (known < 0) {
+        known = synapse_cpu_level();
+        atomic_store_explicit(&level, known, memory_order_relaxed);
+    }
+    return known;
+}
+#endif
+
 void synapse_sgemm_nt_rows(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k) {
 #if defined(__x86_64__)
-    static int level = -1;
-    if (level < 0) level = synapse_cpu_level();
+    int level = cached_cpu_level();
     if (level == 2) { sgemm_nt_rows_avx512(a, lda, b, ldb, c, ldc, m, n, k); return; }
 #endif
     sgemm_nt_rows_portable(a, lda, b, ldb, c, ldc, m, n, k);
@@ -241,8 +255,7 @@ void synapse_sgemm_nt_rows(const float *a, long lda, const float *b, long ldb, f
 
 void synapse_sdot_rows(const float *x, const float *w, long k, long n, long ldw, float *out, int accumulate) {
 #if defined(__x86_64__)
-    static int level = -1;
-    if (level < 0) level = synapse_cpu_level();
+    int level = cached_cpu_level();
     if (level == 2) { sdot_rows_avx512(x, w, k, n, ldw, out, accumulate); return; }
 #endif
     sdot_rows_portable(x, w, k, n, ldw, out, accumulate);
