@@ -26,7 +26,7 @@ enum TrainCommand {
           --arch FILE.json         the network as a JSON layer list instead of --layers/--activation, e.g.
                                    {"type": "sequential", "layers": [{"type": "reshape", "shape": [1, 28, 28]},
                                     {"type": "conv2d", "out": 6, "kernel": 5, "padding": "same"}, ...]}
-                                   (layer types and fields: README, "Architectures"); input sizes ("in")
+                                   (layer types and fields: README, "Convolutional networks"); input sizes
                                    may be left out and are taken from the data
           --loss NAME              classification: cross_entropy (default), nll, bce_logits, bce (2 classes);
                                    regression: mse (default), mae, huber
@@ -42,7 +42,8 @@ enum TrainCommand {
           --out MODEL.safetensors  where to save the model (required; written atomically)
           --plot HISTORY.svg       also write the training curves as SVG
           --config FILE.json       read options from a JSON object ({"epochs": 50, ...}); flags win
-
+          --quiet                  no progress output
+      -h, --help                   show this help
     Checkpoints:
           --checkpoint PATH        after every epoch, save the model with the whole training state
                                    (optimizer, random generators, early stopping) to PATH, atomically
@@ -50,8 +51,6 @@ enum TrainCommand {
                                    its settings (give the same --data; --epochs may raise the total),
                                    checkpointing to PATH again unless --checkpoint says otherwise; the
                                    result is bit-identical to a run that was never interrupted
-          --quiet                  no progress output
-      -h, --help                   show this help
 
     Progress goes to stderr (a bar on a terminal, a line per epoch otherwise); results to stdout.
     """
