@@ -107,3 +107,9 @@ void synapse_parallel_for(long tasks, int threads, synapse_task_function functio
     while (atomic_load_explicit(&finished, memory_order_acquire) < job_workers) PAUSE();
     pthread_mutex_unlock(&job_lock);
 }
+
+static _Atomic int thread_override = 0;
+
+int synapse_thread_override(void) { return atomic_load_explicit(&thread_override, memory_order_relaxed); }
+
+void synapse_set_thread_override(int threads) { atomic_store_explicit(&thread_override, threads, memory_order_relaxed); }

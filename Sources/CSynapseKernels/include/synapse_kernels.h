@@ -79,4 +79,9 @@ void synapse_combine_f32(int op, const float *x, const float *y, float *z, long 
 void synapse_adam_f32(float *p, const float *g, float *m, float *v, long n, int decoupled, float decay,
                       float l2, float b1, float c1, float b2, float c2, float step, float root, float eps);
 
+/// The thread-count override of `Parallel` (0: none), read and set atomically.
+int synapse_thread_override(void);
+/// Sets the thread-count override (0 clears it).
+void synapse_set_thread_override(int threads);
+
 #endif

@@ -14,8 +14,12 @@ public enum Parallel {
         return Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// An override of ``defaultThreadCount`` for tests and benchmarks (nil: use the default).
-    nonisolated(unsafe) public static var threadCountOverride: Int? = nil
+    /// An override of ``defaultThreadCount`` for tests and benchmarks (nil: use the default). Kept in
+    /// a C atomic, as kernels on other threads read it while a test or a benchmark sets it.
+    public static var threadCountOverride: Int? {
+        get { let n = synapse_thread_override(); return n > 0 ? Int(n) : nil }
+        set { synapse_set_thread_override(newValue.map { Int32(Swift.max(1, Swift.min($0, 1 << 20))) } ?? 0) }
+    }
 
     /// The number of threads currently used.
     public static var threadCount: Int { threadCountOverride ?? defaultThreadCount }

@@ -105,17 +105,25 @@ struct CrashSafetyTests {
         #expect(FileManager.default.contents(atPath: "\(directory)/locked/m.safetensors") == good)
         // A write error, as on a full disk (simulated with a 1 KB file-size limit, `ulimit -f 1`): reported,
         // and the previous model file is left whole.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "ulimit -f 1 && exec \"$0\" \"$@\"", try synapseBinary()] + quick + ["--layers", "64", "--out", "good.safetensors"]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1 && message.contains("good.safetensors: writing failed: File too large"), "\(message)")
+        func writeErrorCheck() throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -f 1 && exec \"$0\" \"$@\"", try synapseBinary()] + quick + ["--layers", "64", "--out", "good.safetensors"]
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 1 && message.contains("good.safetensors: writing failed: File too large"), "\(message)")
+        }
+        if ProcessInfo.processInfo.environment["SYNAPSE_SANITIZER"] == "thread" {
+            // ThreadSanitizer's own runtime dies (SIGBUS) under a file-size limit, before Synapse writes anything.
+            withKnownIssue("TSan's runtime cannot run under ulimit -f") { try writeErrorCheck() }
+        } else {
+            try writeErrorCheck()
+        }
         #expect(FileManager.default.contents(atPath: "\(directory)/good.safetensors") == good)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).allSatisfy { !$0.hasSuffix(".tmp") }, "the temporary file is removed")
         // The output path is a directory: refused, the directory untouched.
