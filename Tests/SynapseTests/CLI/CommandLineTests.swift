@@ -6,12 +6,14 @@ import Testing
 @testable import Synapse
 
 /// Runs the built `synapse` binary (next to the test bundle: `swift test` builds every product).
+/// `launcher` is a command that runs the binary given after it (`setpriv …`, `sh -c 'ulimit …; exec "$0" "$@"'`).
 func runSynapse(_ arguments: [String], input: String? = nil, in directory: String? = nil,
-                environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+                environment: [String: String] = [:], launcher: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: try synapseBinary())
+    let binary = try synapseBinary()
+    process.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
+    process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [binary] + arguments
     if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
-    process.arguments = arguments
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     // Output to files, so that neither stream can fill a pipe and block the child.
     let capture = FileManager.default.temporaryDirectory.appendingPathComponent("synapse-run-\(UUID().uuidString)").path

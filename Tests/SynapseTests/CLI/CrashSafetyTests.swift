@@ -89,34 +89,16 @@ struct CrashSafetyTests {
         chmod(directory, 0o777)
         let asUser = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
         #expect(getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "setpriv (util-linux) is needed to test permissions as root")
-        let binary = try synapseBinary()
-        let locked = Process()
-        locked.executableURL = URL(fileURLWithPath: asUser.first ?? binary)
-        locked.arguments = Array(asUser.dropFirst()) + (asUser.isEmpty ? [] : [binary]) + quick + ["--out", "locked/m.safetensors"]
-        locked.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let lockedErrors = Pipe()
-        locked.standardError = lockedErrors
-        locked.standardOutput = FileHandle.nullDevice
-        try locked.run()
-        let lockedMessage = String(decoding: lockedErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        locked.waitUntilExit()
-        #expect(locked.terminationStatus == 1 && lockedMessage.contains("locked/m.safetensors: cannot create a temporary file beside it: Permission denied"),
-                "\(lockedMessage)")
+        let locked = try runSynapse(quick + ["--out", "locked/m.safetensors"], in: directory, launcher: asUser)
+        #expect(locked.status == 1 && locked.stderr.contains("locked/m.safetensors: cannot create a temporary file beside it: Permission denied"),
+                "\(locked)")
         #expect(FileManager.default.contents(atPath: "\(directory)/locked/m.safetensors") == good)
         // A write error, as on a full disk (simulated with a 1 KB file-size limit, `ulimit -f 1`): reported,
         // and the previous model file is left whole.
         func writeErrorCheck() throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "ulimit -f 1 && exec \"$0\" \"$@\"", try synapseBinary()] + quick + ["--layers", "64", "--out", "good.safetensors"]
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 1 && message.contains("good.safetensors: writing failed: File too large"), "\(message)")
+            let full = try runSynapse(quick + ["--layers", "64", "--out", "good.safetensors"], in: directory,
+                                      launcher: ["/bin/sh", "-c", "ulimit -f 1 && exec \"$0\" \"$@\""])
+            #expect(full.status == 1 && full.stderr.contains("good.safetensors: writing failed: File too large"), "\(full)")
         }
         if ProcessInfo.processInfo.environment["SYNAPSE_SANITIZER"] == "thread" {
             // ThreadSanitizer's own runtime dies (SIGBUS) under a file-size limit, before Synapse writes anything.
