@@ -82,8 +82,9 @@ enum EvaluateCommand {
 
     /// The data must have as many features as the model's input.
     static func checkWidth(_ model: Model<Float>, _ data: LoadedData, command: String) throws {
-        guard let spec = try? LayerSpec(describing: model.network), let expected = spec.inputSize else { return }
         let given = data.dataset.features.shape.dropFirst().reduce(1, *)
+        let inputSize = (try? LayerSpec(describing: model.network))?.inputSize
+        guard let expected = inputSize ?? model.scaling?.shift.count else { return }
         guard given == expected else {
             let names = model.featureNames.map { " (\($0.joined(separator: ", ")))" } ?? ""
             throw CommandLineError.failure("the data has \(given) feature columns but the model expects \(expected)\(names)")

@@ -80,6 +80,12 @@ extension Model {
         guard let taskJSON = file.metadata["task"] else { throw DataError(path: path, "no task in the metadata") }
         let task: Task = try decode(taskJSON, key: "task", path: path)
         let model = try load(file, path: path, network: architecture.makeLayer(as: Scalar.self), task: task)
+        // The features the file describes (scaled or named) must be what the network takes in.
+        if let width = model.scaling?.shift.count ?? model.featureNames?.count {
+            do { _ = try architecture.outputShape(for: [width]) } catch {
+                throw DataError(path: path, "the architecture does not take the \(width) features the file describes: \(error.description)")
+            }
+        }
         return model
     }
 
@@ -107,6 +113,12 @@ extension Model {
         if let scalingJSON = file.metadata["scaling"] {
             let scaling: FeatureScaling = try decode(scalingJSON, key: "scaling", path: path)
             guard scaling.shift.count == scaling.scale.count else { throw DataError(path: path, "scaling has \(scaling.shift.count) shifts but \(scaling.scale.count) scales") }
+            if let names = model.featureNames, names.count != scaling.shift.count {
+                throw DataError(path: path, "scaling is fitted on \(scaling.shift.count) features but the file names \(names.count) features")
+            }
+            if let bad = scaling.shift.indices.first(where: { !scaling.shift[$0].isFinite || !scaling.scale[$0].isFinite || scaling.scale[$0] == 0 }) {
+                throw DataError(path: path, "scaling of feature \(bad + 1) is not usable (shift \(scaling.shift[bad]), scale \(scaling.scale[bad]))")
+            }
             model.scaling = scaling
             model.scalingMethod = scaling.method
         } else if let method = file.metadata["scaling_method"] {

@@ -109,6 +109,16 @@ enum Corpus {
         MalformedFile(description: "model: unknown activation", reader: .model,
                       bytes: safetensors(#"{"__metadata__":{"architecture":"{\"type\":\"activation\",\"function\":\"swoosh\"}","task":"{\"regression\":{\"outputs\":1}}"}}"#, data: []),
                       expected: "unknown activation 'swoosh'"),
+        // Found by Fuzz/run (FuzzSafeTensors): scaling for more features than the file names crashed predict.
+        MalformedFile(description: "model: scaling and feature names disagree", reader: .model,
+                      bytes: safetensors(#"{"__metadata__":{"architecture":"{\"type\":\"activation\",\"function\":\"relu\"}","task":"{\"regression\":{\"outputs\":2}}","feature_names":"[\"a\",\"b\"]","scaling":"{\"method\":\"standard\",\"shift\":[0,0,3],\"scale\":[1,1,1]}"}}"#, data: []),
+                      expected: "scaling is fitted on 3 features but the file names 2 features"),
+        MalformedFile(description: "model: a zero scale", reader: .model,
+                      bytes: safetensors(#"{"__metadata__":{"architecture":"{\"type\":\"activation\",\"function\":\"relu\"}","task":"{\"regression\":{\"outputs\":2}}","scaling":"{\"method\":\"standard\",\"shift\":[0,1],\"scale\":[1,0]}"}}"#, data: []),
+                      expected: "scaling of feature 2 is not usable (shift 1.0, scale 0.0)"),
+        MalformedFile(description: "model: scaling wider than the network's input", reader: .model,
+                      bytes: safetensors(#"{"__metadata__":{"architecture":"{\"type\":\"dense\",\"in\":1,\"out\":1,\"bias\":false,\"activation\":\"identity\"}","task":"{\"regression\":{\"outputs\":1}}","scaling":"{\"method\":\"standard\",\"shift\":[0,1],\"scale\":[1,1]}"},"weight":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+                      expected: "the architecture does not take the 2 features the file describes"),
     ]
 }
 
