@@ -8,7 +8,9 @@ import Darwin
 /// Writing a file so that a crash at any moment leaves either the old file or the new one, never
 /// a mixture: the bytes go to a temporary file in the same directory, which is flushed to disk
 /// (`fsync`) and then renamed over the target (atomic on POSIX file systems); finally the
-/// directory itself is synced so the rename is durable.
+/// directory itself is synced so the rename is durable. A process killed mid-write leaves its
+/// temporary file (`.NAME.PID.RANDOM.tmp`) behind; the next successful write of the same name
+/// removes those whose process no longer exists.
 public enum AtomicFile {
     /// Replaces `path` with `bytes` atomically.
     /// - Throws: ``DataError`` naming the path and the system's reason; the target is untouched then.
@@ -44,6 +46,21 @@ public enum AtomicFile {
         if directoryDescriptor >= 0 {
             _ = fsync(directoryDescriptor)
             close(directoryDescriptor)
+        }
+        removeStaleTemporaryFiles(of: url.lastPathComponent, in: directory.isEmpty ? "." : directory)
+    }
+
+    /// Removes the temporary files that writers of `name` killed mid-write left in `directory`:
+    /// `.NAME.PID.RANDOM.tmp` whose process is gone (`kill(PID, 0)` fails with `ESRCH`). Files of
+    /// live processes — this one included — are another write in progress and stay. Best effort.
+    static func removeStaleTemporaryFiles(of name: String, in directory: String) {
+        let prefix = ".\(name).", suffix = ".tmp"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(suffix) && entry.count > prefix.count + suffix.count {
+            let fields = entry.dropFirst(prefix.count).dropLast(suffix.count).split(separator: ".", omittingEmptySubsequences: false)
+            guard fields.count == 2, let pid = Int32(fields[0]), pid > 0, UInt32(fields[1]) != nil,
+                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink("\(directory)/\(entry)")
         }
     }
 
