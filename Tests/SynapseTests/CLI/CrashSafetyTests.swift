@@ -123,6 +123,43 @@ struct CrashSafetyTests {
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/n.safetensors"))
     }
 
+    @Test("files that vanish: a missing checkpoint to resume, the checkpoint directory removed during training")
+    func vanishedFiles() throws {
+        let directory = try temporaryDirectory("cli-vanish")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.writeData("\(directory)/d.csv", rows: 60)
+        let missing = try runSynapse(["train", "--data", "d.csv", "--out", "m.safetensors", "--resume", "gone.safetensors"], in: directory)
+        #expect(missing.status == 1 && missing.stderr.contains("gone.safetensors: no such file"), "\(missing)")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/m.safetensors"))
+
+        // The directory of the checkpoint disappears after the first save: the next save fails with
+        // the path and the reason, and the run stops with status 1 instead of training on unsaved.
+        try FileManager.default.createDirectory(atPath: "\(directory)/run", withIntermediateDirectories: false)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try synapseBinary())
+        process.arguments = ["train", "--data", "d.csv", "--out", "m.safetensors", "--checkpoint", "run/ck.safetensors",
+                             "--epochs", "1000000", "--validation-split", "0", "--quiet"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let errors = "\(directory)/stderr.txt"
+        try #require(FileManager.default.createFile(atPath: errors, contents: nil))
+        process.standardError = FileHandle(forWritingAtPath: errors)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let start = Date()
+        while !FileManager.default.fileExists(atPath: "\(directory)/run/ck.safetensors") && Date().timeIntervalSince(start) < 120 { usleep(1_000) }
+        try FileManager.default.removeItem(atPath: "\(directory)/run")
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        let message = String(decoding: FileManager.default.contents(atPath: errors) ?? Data(), as: UTF8.self)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(process.terminationReason) \(process.terminationStatus): \(message)")
+        // Usually the temporary file cannot be created; when the removal lands inside a save, the rename fails.
+        #expect(message.contains("run/ck.safetensors: cannot create a temporary file beside it: No such file or directory")
+                || message.contains("run/ck.safetensors: cannot replace the file: No such file or directory"), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/m.safetensors"))
+    }
+
     /// SIGKILL while `synapse train` writes a checkpoint after every epoch (a small data set and a
     /// wide network, so saving takes most of the time): half the kills at random moments, half aimed
     /// at the write (a random 0–3 ms after the temporary file appears). After every kill the
