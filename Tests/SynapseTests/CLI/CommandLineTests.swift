@@ -17,8 +17,8 @@ func runSynapse(_ arguments: [String], input: String? = nil, in directory: Strin
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     // Output to files, so that neither stream can fill a pipe and block the child.
     let capture = FileManager.default.temporaryDirectory.appendingPathComponent("synapse-run-\(UUID().uuidString)").path
-    FileManager.default.createFile(atPath: capture + ".out", contents: nil)
-    FileManager.default.createFile(atPath: capture + ".err", contents: nil)
+    _ = FileManager.default.createFile(atPath: capture + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: capture + ".err", contents: nil)
     defer { try? FileManager.default.removeItem(atPath: capture + ".out"); try? FileManager.default.removeItem(atPath: capture + ".err") }
     let stdin = Pipe()
     process.standardOutput = FileHandle(forWritingAtPath: capture + ".out")
@@ -217,6 +217,22 @@ struct CommandLineTests {
         let plot = try runSynapse(["plot", "cnn.safetensors", "--kind", "network", "--out", "network.svg"], in: directory)
         #expect(plot.status == 0, "\(plot)")
         #expect(parseXML("\(directory)/network.svg")?.elements.first == "svg")
+
+        // Data of the wrong width for a CNN without feature names or scaling (trained on .npy): the shape
+        // inference refuses it before the network runs (it used to stop at the reshape's precondition).
+        try NumPyArray(Tensor<Double>(shape: [20, 36], scalars: (0..<720).map { Double($0 % 7) / 7 })).write(to: "\(directory)/x.npy")
+        try NumPyArray(Tensor<Double>((0..<20).map { Double($0 % 2) })).write(to: "\(directory)/y.npy")
+        try NumPyArray(Tensor<Double>(shape: [4, 35], scalars: [Double](repeating: 0.5, count: 140))).write(to: "\(directory)/narrow.npy")
+        try NumPyArray(Tensor<Double>([0, 1, 0, 1])).write(to: "\(directory)/y4.npy")
+        let bare = try runSynapse(["train", "--data", "x.npy", "--targets", "y.npy", "--arch", "cnn.json", "--out", "bare.safetensors",
+                                   "--epochs", "1", "--scale", "none", "--quiet"], in: directory)
+        #expect(bare.status == 0, "\(bare)")
+        for command in [["predict", "--model", "bare.safetensors", "--data", "narrow.npy"],
+                        ["evaluate", "--model", "bare.safetensors", "--data", "narrow.npy", "--targets", "y4.npy"]] {
+            let narrow = try runSynapse(command, in: directory)
+            #expect(narrow.status == 1 && narrow.stderr.contains("the data's 35 feature columns do not fit the model: layer 0 of the network: Reshape"),
+                    "\(command): \(narrow)")
+        }
     }
 
     /// A bad invocation, its exit status and words its message must contain.
