@@ -24,7 +24,7 @@ struct Arguments {
             if argument == "--" { onlyPositional = true; continue }
             if argument == "-h" || argument == "--help" { options["help"] = "true"; continue }
             guard argument.hasPrefix("--") else {
-                throw CommandLineError.usage("unknown option '\(argument)'", command: command)
+                throw CommandLineError.usage("unknown option '\(ResourceLimits.excerpt(argument))'", command: command)
             }
             var name = String(argument.dropFirst(2))
             var value: String? = nil
@@ -45,10 +45,13 @@ struct Arguments {
                 }
                 options[name] = value
             } else {
-                throw CommandLineError.usage("unknown option '--\(name)'", command: command)
+                throw CommandLineError.usage("unknown option '--\(ResourceLimits.excerpt(name))'", command: command)
             }
         }
     }
+
+    /// Options given as a map (a checkpoint's stored settings), to be checked like flags.
+    init(options: [String: String]) { self.options = options }
 
     /// Fills options not given on the command line from a JSON object file (`--config`): keys are
     /// long option names, values strings, numbers or booleans (true sets a flag). Unknown keys and
@@ -70,7 +73,7 @@ struct Arguments {
     mutating func adopt(stored: [String: String], changeable: Set<String>, source: String, command: String) throws {
         for (key, value) in stored.sorted(by: { $0.key < $1.key }) {
             if let given = options[key], given != value, !changeable.contains(key) {
-                throw CommandLineError.usage("'--\(key) \(given)' differs from the run in \(source) ('\(value)'); a resumed run keeps its settings", command: command)
+                throw CommandLineError.usage("'--\(key) \(ResourceLimits.excerpt(given))' differs from the run in \(source) ('\(ResourceLimits.excerpt(value))'); a resumed run keeps its settings", command: command)
             }
             if options[key] == nil { options[key] = value }
         }
@@ -86,7 +89,7 @@ struct Arguments {
     func double(_ name: String, default defaultValue: Double, in range: ClosedRange<Double>, command: String) throws -> Double {
         guard let text = options[name] else { return defaultValue }
         guard let value = Double(text), value.isFinite, range.contains(value) else {
-            throw CommandLineError.usage("option '--\(name)' expects a number in \(range.lowerBound)...\(range.upperBound), got '\(text)'", command: command)
+            throw CommandLineError.usage("option '--\(name)' expects a number in \(range.lowerBound)...\(range.upperBound), got '\(ResourceLimits.excerpt(text))'", command: command)
         }
         return value
     }
@@ -95,7 +98,7 @@ struct Arguments {
     func choice(_ name: String, _ choices: [String], default defaultValue: String?, command: String) throws -> String? {
         guard let text = options[name] else { return defaultValue }
         guard choices.contains(text.lowercased()) else {
-            throw CommandLineError.usage("option '--\(name)' must be one of \(choices.joined(separator: ", ")), got '\(text)'", command: command)
+            throw CommandLineError.usage("option '--\(name)' must be one of \(choices.joined(separator: ", ")), got '\(ResourceLimits.excerpt(text))'", command: command)
         }
         return text.lowercased()
     }
@@ -115,7 +118,7 @@ struct Arguments {
     func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>, command: String) throws -> Int {
         guard let text = options[name] else { return defaultValue }
         guard let value = Int(text), range.contains(value) else {
-            throw CommandLineError.usage("option '--\(name)' expects an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'", command: command)
+            throw CommandLineError.usage("option '--\(name)' expects an integer in \(range.lowerBound)...\(range.upperBound), got '\(ResourceLimits.excerpt(text))'", command: command)
         }
         return value
     }

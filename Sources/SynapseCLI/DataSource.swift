@@ -102,7 +102,14 @@ enum DataSource {
         var featureColumns: [CSVColumn]? = nil
         if let features {
             featureColumns = try features.split(separator: ",").map { try column(String($0).trimmingCharacters(in: .whitespaces), role: "feature") }
-        } else if let names = model?.featureNames, let header, names.allSatisfy(header.contains) {
+        } else if let names = model?.featureNames, let header {
+            // A file with a header must name every feature the model was trained on: matching by
+            // position would silently feed the wrong columns.
+            let missing = names.filter { !header.contains($0) }
+            guard missing.isEmpty else {
+                let listed = missing.prefix(5).map { "'\(ResourceLimits.excerpt($0))'" }.joined(separator: ", ") + (missing.count > 5 ? ", … (\(missing.count) in all)" : "")
+                throw CommandLineError.failure("\(path): the header lacks the model's feature column\(missing.count == 1 ? "" : "s") \(listed); give '--features' to choose columns, or a file without a header to match by position")
+            }
             featureColumns = names.map { .name($0) }
         }
         let isClassifier: Bool? = model.map { if case .classification = $0.task { return true } else { return false } } ?? classification

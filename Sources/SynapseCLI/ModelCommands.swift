@@ -3,9 +3,12 @@ import Synapse
 
 /// Loading a model file for a command, with errors that exit 1 and name the file.
 enum ModelFile {
+    /// The model in `path` (a model file or a checkpoint); warnings about the file go to stderr.
     static func load(_ path: String) throws -> Model<Float> {
         guard FileManager.default.fileExists(atPath: path) else { throw CommandLineError.failure("\(path): no such model file") }
-        return try Model<Float>.load(from: path)
+        let model = try Model<Float>.load(from: path)
+        model.warnings.forEach(warn)
+        return model
     }
 
     /// The model's class labels: its class names, or the indices as text.
@@ -50,8 +53,10 @@ enum EvaluateCommand {
         let evaluation = model.evaluate(data.dataset)
         let classes = ModelFile.classLabels(model)
         if options.flag("json") {
-            var object: [String: Any] = ["loss": evaluation.loss, "samples": data.dataset.count]
-            for (name, value) in evaluation.metrics { object[name] = value }
+            // JSON has no NaN or ∞: such a value is null.
+            func number(_ value: Double) -> Any { value.isFinite ? value : NSNull() }
+            var object: [String: Any] = ["loss": number(evaluation.loss), "samples": data.dataset.count]
+            for (name, value) in evaluation.metrics { object[name] = number(value) }
             if let matrix = evaluation.confusionMatrix { object["confusion_matrix"] = matrix; object["classes"] = classes }
             let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: json, as: UTF8.self))
@@ -122,12 +127,18 @@ enum PredictCommand {
                                     flags: ["probabilities", "drop-missing"])
         if options.flag("help") { print(help); return }
         let (modelPath, dataPath) = (try options.required("model", command: "predict"), try options.required("data", command: "predict"))
+        if let output = options.string("output") {
+            try checkOutputs([("--output", output)], inputs: [("--model", modelPath), ("--data", dataPath)], command: "predict")
+        }
         let model = try ModelFile.load(modelPath)
         let data = try DataSource.load(dataPath, role: .testing, target: nil,
                                        features: options.string("features"), targetsPath: nil, classification: nil, model: model,
                                        needsTarget: false, dropMissing: options.flag("drop-missing"), command: "predict")
         try EvaluateCommand.checkWidth(model, data, command: "predict")
         let outputs = model.predict(data.dataset.features)
+        if let index = outputs.firstNonFiniteIndex() {
+            throw CommandLineError.failure("\(dataPath): the model's output for row \(index[0] + 1) is not finite (NaN or ∞); no predictions were written")
+        }
         var lines: [String] = []
         let columns = outputs.shape.count > 1 ? outputs.shape[1] : 1
         let values = outputs.scalars
@@ -154,7 +165,7 @@ enum PredictCommand {
         }
         let text = lines.joined(separator: "\n") + "\n"
         if let output = options.string("output") {
-            try AtomicFile.write(Array(text.utf8), to: output)
+            do { try AtomicFile.write(Array(text.utf8), to: output) } catch let error as DataError { throw CommandLineError.failure(error.description) }
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
@@ -258,6 +269,8 @@ enum PlotCommand {
         guard let kind else { throw CommandLineError.usage("missing required option '--kind'", command: "plot") }
         let out = try options.required("out", command: "plot")
         let path = options.positional[0]
+        try checkOutputs([("--out", out)], inputs: [("MODEL", path)] + ["data", "targets"].compactMap { name in options.string(name).map { ("--\(name)", $0) } },
+                         command: "plot")
         if kind != "network" && options.string("data") == nil {
             throw CommandLineError.usage("missing required option '--data' (a '\(kind)' plot shows the model on data)", command: "plot")
         }
@@ -294,20 +307,4 @@ enum PlotCommand {
 extension String {
     /// The string right-aligned in `width` characters.
     func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
-}
-
-extension LayerSpec {
-    /// The number of input features the architecture expects (from its first dense layer).
-    var inputSize: Int? {
-        switch self {
-        case .dense(let inputs, _, _, _): return inputs
-        case .sequential(let layers):
-            for layer in layers {
-                if case .flatten = layer { return nil }
-                if let size = layer.inputSize { return size }
-            }
-            return nil
-        default: return nil
-        }
-    }
 }

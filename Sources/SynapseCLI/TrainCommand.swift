@@ -58,46 +58,101 @@ enum TrainCommand {
     static let valued: Set<String> = ["data", "target", "features", "targets", "task", "scale", "layers", "activation", "loss",
                                       "optimizer", "lr", "epochs", "batch-size", "validation-split", "early-stopping", "seed",
                                       "out", "plot", "config", "arch", "checkpoint", "resume"]
-    /// Options that are not part of a run's settings (a resumed run may change them).
+    /// Options that are not part of a run's settings (a resumed run may change them). Paths are
+    /// among them: a checkpoint never supplies a path to read or write.
     static let perInvocation: Set<String> = ["data", "targets", "out", "plot", "config", "checkpoint", "resume", "quiet", "epochs",
-                                             "planned-epochs"]
+                                             "planned-epochs", "arch"]
     static let flags: Set<String> = ["quiet", "drop-missing"]
+    /// The settings a checkpoint may store and a resumed run adopts (each checked like its flag).
+    static let storedSettings: Set<String> = valued.union(flags).subtracting(perInvocation).union(["planned-epochs"])
+
+    /// The run's settings, parsed and range-checked from the options (flags, `--config`, or a checkpoint's stored settings).
+    struct Settings {
+        var taskChoice: String?
+        var scaleName: String
+        var hidden: [Int]
+        var activation: ActivationFunction
+        var optimizerName: String
+        var learningRate: Double
+        var batchSize: Int
+        var split: Double
+        var seed: Int
+        var lossName: String?
+        var fixedEpochs: Int?
+
+        init(_ options: Arguments) throws {
+            taskChoice = try options.choice("task", ["classify", "regress"], default: nil, command: "train")
+            scaleName = try options.choice("scale", ["standard", "minmax", "global", "none"], default: "standard", command: "train")!
+            hidden = try TrainCommand.layerSizes(options.string("layers") ?? "100")
+            guard let function = ActivationFunction(name: options.string("activation") ?? "relu") else {
+                throw CommandLineError.usage("option '--activation' must be one of \(ActivationFunction.names.joined(separator: ", ")), got '\(ResourceLimits.excerpt(options.string("activation") ?? ""))'", command: "train")
+            }
+            activation = function
+            optimizerName = try options.choice("optimizer", ["adam", "adamw", "sgd", "rmsprop", "adagrad"], default: "adam", command: "train")!
+            learningRate = try options.double("lr", default: ["sgd", "adagrad"].contains(optimizerName) ? 0.01 : 0.001, in: 1e-12...10, command: "train")
+            batchSize = try options.integer("batch-size", default: 32, in: 1...1_000_000, command: "train")
+            split = try options.double("validation-split", default: 0.1, in: 0...0.9, command: "train")
+            seed = try options.integer("seed", default: 42, in: 0...Int(UInt32.max), command: "train")
+            lossName = try options.choice("loss", Loss.allCases.map(\.rawValue), default: nil, command: "train")
+            let epochsText = options.string("epochs") ?? "auto"
+            fixedEpochs = epochsText == "auto" ? nil : try options.integer("epochs", default: 0, in: 1...1_000_000, command: "train")
+            _ = try options.integer("early-stopping", default: 0, in: 0...1_000_000, command: "train")
+            if let planned = options.string("planned-epochs") {
+                guard let value = Int(planned), (1...1_000_000).contains(value) else {
+                    throw CommandLineError.usage("'planned-epochs' must be an integer in 1...1000000, got '\(ResourceLimits.excerpt(planned))'", command: "train")
+                }
+            }
+        }
+    }
 
     static func run(_ arguments: [String]) throws {
         var options = try Arguments(arguments, command: "train", valued: valued, flags: flags)
         if options.flag("help") { print(help); return }
         if let config = options.string("config") { try options.merge(configFile: config, command: "train", valued: valued, flags: flags) }
-        var resumed: (path: String, model: Model<Float>, state: TrainingState)? = nil
-        if let path = options.string("resume") {
-            do {
-                let (model, state) = try Model<Float>.loadCheckpoint(from: path)
-                resumed = (path, model, state)
-            } catch let error as DataError { throw CommandLineError.failure(error.description) }
-            try options.adopt(stored: resumed!.state.configuration, changeable: perInvocation, source: path, command: "train")
-            if options.string("epochs") == nil, let total = resumed!.state.configuration["planned-epochs"] { options.set("epochs", total) }
-            if options.string("checkpoint") == nil { options.set("checkpoint", path) }   // the resumed run goes on checkpointing there
-        }
-        let settings = options.options.filter { !perInvocation.contains($0.key) }
         let path = try options.required("data", command: "train")
         let out = try options.required("out", command: "train")
-        let taskChoice = try options.choice("task", ["classify", "regress"], default: nil, command: "train")
-        let scaleName = try options.choice("scale", ["standard", "minmax", "global", "none"], default: "standard", command: "train")!
+        if options.string("resume") != nil, options.string("arch") != nil {
+            throw CommandLineError.usage("'--arch' cannot be combined with '--resume': the checkpoint holds the network", command: "train")
+        }
+        // Outputs are checked before any work: writable, and replacing neither an input nor each other.
+        let inputs: [OutputPaths.Named] = ["data", "targets", "config", "arch"].compactMap { name in options.string(name).map { ("--\(name)", $0) } }
+        var outputPaths: [OutputPaths.Named] = [("--out", out)]
+        if let plot = options.string("plot") { outputPaths.append(("--plot", plot)) }
+        if let checkpoint = options.string("checkpoint") ?? options.string("resume") { outputPaths.append(("--checkpoint", checkpoint)) }
+        try checkOutputs(outputPaths, inputs: inputs, command: "train")
+        if let resume = options.string("resume") {
+            try checkOutputs(outputPaths.filter { $0.option != "--checkpoint" }, inputs: [("--resume", resume)], command: "train")
+        }
+
+        var resumed: (path: String, model: Model<Float>, state: TrainingState)? = nil
+        if let path = options.string("resume") {
+            let (model, state): (Model<Float>, TrainingState)
+            do { (model, state) = try Model<Float>.loadCheckpoint(from: path) } catch let error as DataError { throw CommandLineError.failure(error.description) }
+            model.warnings.forEach(warn)
+            // The stored settings: only training settings (never a path), each checked as its flag would be.
+            var stored = state.configuration
+            stored.removeValue(forKey: "arch")   // older checkpoints stored the architecture file's path; the checkpoint holds the network
+            if let unknown = stored.keys.sorted().first(where: { !storedSettings.contains($0) }) {
+                throw CommandLineError.failure("\(path): the checkpoint's settings hold '\(ResourceLimits.excerpt(unknown))', which is not a setting a run stores")
+            }
+            do { _ = try Settings(Arguments(options: stored)) } catch let error as CommandLineError {
+                if case .usage(let message, _) = error { throw CommandLineError.failure("\(path): a stored setting is not valid: \(message)") }
+                throw error
+            }
+            try options.adopt(stored: stored, changeable: perInvocation, source: path, command: "train")
+            if options.string("epochs") == nil, let total = stored["planned-epochs"] { options.set("epochs", total) }
+            if options.string("checkpoint") == nil { options.set("checkpoint", path) }   // the resumed run goes on checkpointing there
+            resumed = (path, model, state)
+        }
+        let settings = options.options.filter { !perInvocation.contains($0.key) }
+        let parsed = try Settings(options)
+        let (taskChoice, scaleName, hidden, activation) = (parsed.taskChoice, parsed.scaleName, parsed.hidden, parsed.activation)
+        let (optimizerName, learningRate, batchSize, split, seed) = (parsed.optimizerName, parsed.learningRate, parsed.batchSize, parsed.split, parsed.seed)
+        let (lossName, fixedEpochs) = (parsed.lossName, parsed.fixedEpochs)
         let architecture = resumed != nil ? nil : try options.string("arch").map(readArchitecture)
         if architecture != nil, options.string("layers") != nil || options.string("activation") != nil {
             throw CommandLineError.usage("'--arch' describes the whole network; it cannot be combined with '--layers' or '--activation'", command: "train")
         }
-        let hidden = try layerSizes(options.string("layers") ?? "100")
-        guard let activation = ActivationFunction(name: options.string("activation") ?? "relu") else {
-            throw CommandLineError.usage("option '--activation' must be one of \(ActivationFunction.names.joined(separator: ", ")), got '\(options.string("activation")!)'", command: "train")
-        }
-        let optimizerName = try options.choice("optimizer", ["adam", "adamw", "sgd", "rmsprop", "adagrad"], default: "adam", command: "train")!
-        let learningRate = try options.double("lr", default: ["sgd", "adagrad"].contains(optimizerName) ? 0.01 : 0.001, in: 1e-12...10, command: "train")
-        let batchSize = try options.integer("batch-size", default: 32, in: 1...1_000_000, command: "train")
-        let split = try options.double("validation-split", default: 0.1, in: 0...0.9, command: "train")
-        let seed = try options.integer("seed", default: 42, in: 0...Int(UInt32.max), command: "train")
-        let lossName = try options.choice("loss", Loss.allCases.map(\.rawValue), default: nil, command: "train")
-        let epochsText = options.string("epochs") ?? "auto"
-        let fixedEpochs = epochsText == "auto" ? nil : try options.integer("epochs", default: 0, in: 1...1_000_000, command: "train")
         let quiet = options.flag("quiet")
 
         // Data and task.
@@ -108,18 +163,15 @@ enum TrainCommand {
         let features = data.dataset.features.shape[1]
         let loss = lossName.flatMap(Loss.init(rawValue:)) ?? (task == .regression(outputs: 1) ? .meanSquaredError : .softmaxCrossEntropy)
         let outputs = try outputSize(task: task, loss: loss)
-        if case .regression = task, loss.usesClassIndices || loss == .binaryCrossEntropy || loss == .binaryCrossEntropyWithLogits {
-            throw CommandLineError.usage("loss '\(loss.rawValue)' is for classification; regression uses mse, mae or huber", command: "train")
-        }
-        if case .classification = task, [.meanSquaredError, .meanAbsoluteError, .huber].contains(loss) {
-            throw CommandLineError.usage("loss '\(loss.rawValue)' is for regression; classification uses cross_entropy, nll, bce_logits or bce", command: "train")
-        }
 
-        // Network.
+        // Network (a resumed run's is the checkpoint's).
         var generator = RandomGenerator(seed: UInt32(seed))
         var layers: [any Layer<Float>] = []
         var networkLine = "\(features) → \(hidden.map(String.init).joined(separator: " → "))\(hidden.isEmpty ? "" : " → ")\(outputs), \(activation) hidden units"
-        if let (path, spec) = architecture {
+        let limit = ResourceLimits.current.parameters
+        if resumed != nil {
+            // nothing to build
+        } else if let (path, spec) = architecture {
             let resolved: LayerSpec, produced: [Int]
             do { (resolved, produced) = try spec.resolved(for: [features]) } catch {
                 throw CommandLineError.failure("\(path): \(error.description) (the data has \(features) features per row)")
@@ -127,14 +179,26 @@ enum TrainCommand {
             guard produced == [outputs] else {
                 throw CommandLineError.failure("\(path): the network ends with \(LayerSpec.format(produced)) but this task needs [N, \(outputs)] (\(outputs == 1 ? "one output" : "one output per class"))")
             }
-            do { try resolved.validate(maximumParameters: 1 << 31) } catch {
-                throw CommandLineError.failure("\(path): the network is too large for the data's \(features) features")
+            guard let count = resolved.parameterCount, count <= limit else {
+                throw CommandLineError.failure("\(path): the network would have \(resolved.parameterCount.map(String.init) ?? "more than 2^63") parameters for the data's \(features) features, over the limit of \(limit) (SYNAPSE_MAX_PARAMETERS raises it)")
+            }
+            guard resolved.largestActivation(for: [features]) <= limit else {
+                throw CommandLineError.failure("\(path): one example's activations would exceed \(limit) values")
             }
             let layer: any Layer<Float> = resolved.makeLayer(generator: &generator)
             layers = (layer as? Sequential<Float>)?.layers ?? [layer]
             networkLine = "from \(path), \(features) → \(outputs)"
         } else {
+            var sizes: [LayerSpec] = []
             var width = features
+            for size in hidden + [outputs] {
+                sizes.append(.dense(inputs: width, outputs: size, bias: true, activation: .identity))
+                width = size
+            }
+            guard let count = LayerSpec.sequential(sizes).parameterCount, count <= limit else {
+                throw CommandLineError.usage("the network \(networkLine.components(separatedBy: ",")[0]) would have \(LayerSpec.sequential(sizes).parameterCount.map(String.init) ?? "more than 2^63") parameters, over the limit of \(limit) (SYNAPSE_MAX_PARAMETERS raises it)", command: "train")
+            }
+            width = features
             for size in hidden {
                 layers.append(Dense(inputSize: width, outputSize: size, generator: &generator))
                 layers.append(Activation(activation))
@@ -142,8 +206,6 @@ enum TrainCommand {
             }
             layers.append(Dense(inputSize: width, outputSize: outputs, generator: &generator))
         }
-        if loss == .negativeLogLikelihood { layers.append(Activation(.logSoftmax)) }
-        if loss == .binaryCrossEntropy { layers.append(Activation(.sigmoid)) }
         let model: Model<Float>
         if let resumed {
             model = resumed.model
@@ -202,15 +264,17 @@ enum TrainCommand {
         } catch let error as DataError {
             throw CommandLineError.failure(error.description)
         }
-        try model.save(to: out)
-        if let plot = options.string("plot") {
-            try AtomicFile.write(Array(Charts.trainingCurves(history, title: "Training \(URL(fileURLWithPath: out).lastPathComponent)").utf8), to: plot)
-        }
+        do {
+            try model.save(to: out)
+            if let plot = options.string("plot") {
+                try AtomicFile.write(Array(Charts.trainingCurves(history, title: "Training \(URL(fileURLWithPath: out).lastPathComponent)").utf8), to: plot)
+            }
+        } catch let error as DataError { throw CommandLineError.failure(error.description) }
 
         if let reason = history.stopReason { print(reason) }
         if let last = history.epochs.last {
             let best = callbacks.compactMap { $0 as? EarlyStopping<Float> }.first?.bestEpoch
-            let shown = best.map { history.epochs[$0] } ?? last
+            let shown = best.flatMap { history.epochs.indices.contains($0) ? history.epochs[$0] : nil } ?? last
             print("result (epoch \(shown.epoch + 1) of \(history.epochs.count)): " + ProgressReporter.epochLine(shown, epochs: epochs)
                 .components(separatedBy: "  ").dropFirst().dropLast().joined(separator: "  "))
         }
@@ -246,7 +310,10 @@ enum TrainCommand {
         let classify = choice.map { $0 == "classify" } ?? (integral && distinct.count <= 20 && (!data.targetsAreNumeric || distinct.count >= 2))
         guard classify else { return (.regression(outputs: 1), "regression (\(column) holds \(distinct.count) distinct real values)") }
         guard distinct.count >= 2 else { throw CommandLineError.failure("\(column) has a single value: nothing to classify") }
-        guard distinct.count <= 1000 else { throw CommandLineError.failure("\(column) has \(distinct.count) distinct values: too many classes (use --task regress)") }
+        let limit = ResourceLimits.current.classes
+        guard distinct.count <= limit else {
+            throw CommandLineError.failure("\(column) has \(distinct.count) distinct values: more classes than the limit of \(limit) (use --task regress, or raise SYNAPSE_MAX_CLASSES)")
+        }
         // Classes in numeric order, named as the data spells them.
         let ordered = distinct.sorted()
         let index = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1, $0) })
@@ -260,18 +327,12 @@ enum TrainCommand {
                 "classification (\(ordered.count) classes from the \(choice == nil ? "small-integer " : "")values in \(column))")
     }
 
-    /// Output units: classes, one logit for binary BCE, one value for regression.
+    /// The network's output units for the task and loss (the library's rule), a usage error when they do not fit.
     static func outputSize(task: Model<Float>.Task, loss: Loss) throws -> Int {
-        switch task {
-        case .regression(let outputs): return outputs
-        case .classification(let classes):
-            if loss == .binaryCrossEntropy || loss == .binaryCrossEntropyWithLogits {
-                guard classes == 2 else {
-                    throw CommandLineError.usage("loss '\(loss.rawValue)' needs exactly 2 classes, the data has \(classes)", command: "train")
-                }
-                return 1
-            }
-            return classes
+        let result: Result<Int, TaskMismatch> = Result { () throws(TaskMismatch) -> Int in try Model<Float>.outputSize(for: task, loss: loss) }
+        switch result {
+        case .success(let outputs): return outputs
+        case .failure(let mismatch): throw CommandLineError.usage(mismatch.description, command: "train")
         }
     }
 }

@@ -24,6 +24,13 @@ Options:
 Exit status: 0 on success, 1 when the work failed, 2 for invalid flags or arguments.
 """
 
+/// An error message of at most 2 000 characters (the middle cut out): a last guard against a message
+/// that quotes a huge field from an input.
+func bounded(_ message: String) -> String {
+    guard message.count > 2000 else { return message }
+    return String(message.prefix(1000)) + " … " + String(message.suffix(1000))
+}
+
 func main() -> Int32 {
     // A write past the file-size limit (ulimit -f) then fails with EFBIG and is reported like a full
     // disk, instead of the signal killing the process mid-save.
@@ -49,10 +56,10 @@ func main() -> Int32 {
         }
         return 0
     } catch let error as CommandLineError {
-        FileHandle.standardError.write(Data("synapse: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("synapse: \(bounded(error.description))\n".utf8))
         return error.exitCode
     } catch {
-        FileHandle.standardError.write(Data("synapse: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("synapse: \(bounded(String(describing: error)))\n".utf8))
         return 1
     }
 }

@@ -22,26 +22,50 @@ public enum OptionsFile {
         }
     }
 
+    /// A JSON value as the options file allows it. Decoded with `JSONDecoder`, which keeps `true`
+    /// and `1` apart (`JSONSerialization` on Linux gives both as an `NSNumber` that passes `is Bool`).
+    private enum Value: Decodable {
+        case bool(Bool), integer(Int), number(Double), text(String), list([Value]), other
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Bool.self) { self = .bool(value) }
+            else if let value = try? container.decode(Int.self) { self = .integer(value) }
+            else if let value = try? container.decode(Double.self) { self = .number(value) }
+            else if let value = try? container.decode(String.self) { self = .text(value) }
+            else if let value = try? container.decode([Value].self) { self = .list(value) }
+            else { self = .other }
+        }
+
+        /// The option text of a string or number; nil for anything else.
+        var scalarText: String? {
+            switch self {
+            case .integer(let value): return String(value)
+            case .number(let value): return value.isFinite ? String(value) : nil
+            case .text(let value): return value
+            default: return nil
+            }
+        }
+    }
+
     /// The options in `data` as strings by name (flags set to "true"; false flags left out).
     /// - Parameters:
     ///   - valued: the names of options that take a value.
     ///   - flags: the names of options that are on or off.
     public static func parse(_ data: Data, path: String, valued: Set<String>, flags: Set<String>) throws(Failure) -> [String: String] {
-        guard data.count <= 1 << 20, let object = try? JSONSerialization.jsonObject(with: data), let entries = object as? [String: Any] else {
+        guard data.count <= 1 << 20, let entries = try? JSONDecoder().decode([String: Value].self, from: data) else {
             throw .notAnObject(path: path)
         }
         var options: [String: String] = [:]
         for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
-            guard valued.contains(key) || flags.contains(key) else { throw .unknownOption(path: path, key: key) }
+            guard valued.contains(key) || flags.contains(key) else { throw .unknownOption(path: path, key: ResourceLimits.excerpt(key)) }
             if flags.contains(key) {
-                guard let on = value as? Bool else { throw .badValue(path: path, key: key, expected: "true or false") }
+                guard case .bool(let on) = value else { throw .badValue(path: path, key: key, expected: "true or false") }
                 if on { options[key] = "true" }
-            } else if let text = value as? String {
+            } else if let text = value.scalarText {
                 options[key] = text
-            } else if let number = value as? NSNumber, !(value is Bool) {
-                options[key] = number.stringValue
-            } else if let list = value as? [Any], list.allSatisfy({ $0 is String || ($0 is NSNumber && !($0 is Bool)) }) {
-                options[key] = list.map { "\($0)" }.joined(separator: ",")
+            } else if case .list(let items) = value, case let texts = items.compactMap(\.scalarText), texts.count == items.count {
+                options[key] = texts.joined(separator: ",")
             } else {
                 throw .badValue(path: path, key: key, expected: "a string, a number or a list of them")
             }

@@ -98,6 +98,14 @@ public struct ReduceOnPlateau: Codable, Equatable, Sendable {
         self.cooldown = cooldown; self.minimumLearningRate = minimumLearningRate
     }
 
+    /// Whether every field is one this type could have produced (a decoded checkpoint is checked
+    /// before use): factor in (0, 1), finite values, counts in 0...2^40.
+    public var isPlausible: Bool {
+        let counts = [patience, cooldown, badEpochs, cooldownLeft]
+        return factor > 0 && factor < 1 && threshold.isFinite && minimumLearningRate.isFinite && (best?.isFinite ?? true)
+            && counts.allSatisfy { (0...(1 << 40)).contains($0) }
+    }
+
     /// Records the epoch's `value` and returns the learning rate to use next.
     public mutating func update(value: Double, learningRate: Double) -> Double {
         let improved = best.map { mode == .min ? value < $0 * (1 - threshold) : value > $0 * (1 + threshold) } ?? true

@@ -86,6 +86,12 @@ struct OptimizerSlots<Scalar: TensorScalar> {
     /// Restores slots from `state`, checking kind, parameter count and every buffer's size.
     mutating func load(_ state: OptimizerState, kind: String, parameters: [Tensor<Scalar>]) throws {
         guard state.kind == kind else { throw OptimizerStateError(message: "it belongs to \(state.kind), not \(kind)") }
+        if let bad = state.steps.first(where: { !(0...(1 << 40)).contains($0) }) {
+            throw OptimizerStateError(message: "a step count of \(bad) is outside 0...2^40")
+        }
+        if let (name, _) = state.hyperparameters.first(where: { !$0.value.isFinite }) {
+            throw OptimizerStateError(message: "hyper-parameter '\(ResourceLimits.excerpt(name))' is not finite")
+        }
         guard state.steps.count == parameters.count else {
             throw OptimizerStateError(message: "it covers \(state.steps.count) parameters, this optimizer has \(parameters.count)")
         }

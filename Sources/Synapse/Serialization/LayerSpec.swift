@@ -131,7 +131,8 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
             }
         case .pool2d(_, let kernel, let stride, let padding):
             guard kernel.y > 0, kernel.x > 0, stride.y > 0, stride.x > 0, padding.y >= 0, padding.x >= 0,
-                  2 * padding.y <= kernel.y, 2 * padding.x <= kernel.x, [kernel.y, kernel.x, stride.y, stride.x].allSatisfy({ $0 <= 1 << 20 }) else {
+                  [kernel.y, kernel.x, stride.y, stride.x, padding.y, padding.x].allSatisfy({ $0 <= 1 << 20 }),
+                  2 * padding.y <= kernel.y, 2 * padding.x <= kernel.x else {
                 throw invalid("pooling layer needs a positive window and stride, and padding at most half the window")
             }
         case .batchNorm(let features, let momentum, let epsilon, _):

@@ -64,6 +64,10 @@ extension LayerSpec {
             let kernel = try pair(.kernel, default: nil), dilation = try pair(.dilation, default: 1)
             let padding: Pair2D
             if (try? c.decode(String.self, forKey: .padding)) == "same" {
+                // Sizes from a file: bounded before any arithmetic on them.
+                guard [kernel.y, kernel.x, dilation.y, dilation.x].allSatisfy({ (1...(1 << 20)).contains($0) }) else {
+                    throw DecodingError.dataCorruptedError(forKey: .padding, in: c, debugDescription: "'same' padding needs a kernel and dilation in 1...1048576, got kernel \(kernel.y)×\(kernel.x), dilation \(dilation.y)×\(dilation.x)")
+                }
                 guard (dilation.y * (kernel.y - 1)) % 2 == 0, (dilation.x * (kernel.x - 1)) % 2 == 0 else {
                     throw DecodingError.dataCorruptedError(forKey: .padding, in: c, debugDescription: "'same' padding needs an odd kernel size, got \(kernel.y)×\(kernel.x)")
                 }

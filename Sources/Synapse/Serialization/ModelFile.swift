@@ -32,6 +32,10 @@ extension Model {
         do { architecture = try LayerSpec(describing: network) } catch let error as DataError {
             throw DataError(path: path, error.message)
         }
+        // A model whose weights are NaN or ∞ predicts NaN for everything: never write one.
+        for (name, tensor) in network.namedState where tensor.firstNonFiniteIndex() != nil {
+            throw DataError(path: path, "the weights are not finite ('\(name)' holds NaN or ∞: training diverged — try a lower learning rate or scaled features); nothing was saved")
+        }
         var metadata = [
             "format": Self.fileFormat,
             "format_version": String(Self.fileFormatVersion),
@@ -64,27 +68,81 @@ extension Model {
         try load(SafeTensors.decode(bytes, path: path), path: path)
     }
 
-    /// The model in a decoded file with Synapse metadata.
+    /// The model in a decoded file with Synapse metadata (a checkpoint's training state is left
+    /// aside). Every metadata field is checked — with checked arithmetic, against the limits of
+    /// ``ResourceLimits`` and against the stored tensors — before anything is built from it.
     static func load(_ file: SafeTensors, path: String) throws -> Model<Scalar> {
+        var file = file
+        if file.metadata.removeValue(forKey: trainingStateKey) != nil {
+            file.entries = file.entries.filter { !$0.key.hasPrefix("state.") }
+        }
+        func invalid(_ key: String, _ problem: String) -> DataError { DataError(path: path, "metadata '\(key)' is not valid: \(problem)") }
         guard let architectureJSON = file.metadata["architecture"] else {
             throw DataError(path: path, "no Synapse architecture in the metadata (a file from PyTorch? load it with load(from:network:task:) and the matching layers)")
         }
         if let version = file.metadata["format_version"], Int(version) ?? Int.max > fileFormatVersion {
-            throw DataError(path: path, "format version \(version) is newer than this Synapse reads (\(fileFormatVersion))")
+            throw DataError(path: path, "format version \(ResourceLimits.excerpt(version)) is newer than this Synapse reads (\(fileFormatVersion))")
         }
+        let limits = ResourceLimits.current
         let stored = file.entries.values.reduce(0) { $0 + $1.bytes.count }
         let architecture: LayerSpec = try decode(architectureJSON, key: "architecture", path: path)
         do { try architecture.validate(maximumParameters: stored) } catch {
             throw DataError(path: path, "architecture in the metadata is invalid: \(describeDecodingError(error))")
         }
+        // Every parameter is a stored F32 or F64 value: more than the file holds is a lie, and
+        // building the network would allocate what the file does not contain.
+        guard let parameters = architecture.parameterCount, parameters <= stored / 4 else {
+            throw invalid("architecture", "it declares more parameters than the file's \(stored) bytes of tensors hold")
+        }
+        guard parameters <= limits.parameters else {
+            throw invalid("architecture", "\(parameters) parameters are more than the limit of \(limits.parameters) (SYNAPSE_MAX_PARAMETERS raises it)")
+        }
         guard let taskJSON = file.metadata["task"] else { throw DataError(path: path, "no task in the metadata") }
         let task: Task = try decode(taskJSON, key: "task", path: path)
-        let model = try load(file, path: path, network: architecture.makeLayer(as: Scalar.self), task: task)
-        // The features the file describes (scaled or named) must be what the network takes in.
-        if let width = model.scaling?.shift.count ?? model.featureNames?.count {
-            do { _ = try architecture.outputShape(for: [width]) } catch {
+        var loss: Loss? = nil
+        if let name = file.metadata["loss"] {
+            guard let known = Loss(rawValue: name) else { throw invalid("loss", "unknown loss '\(ResourceLimits.excerpt(name))'") }
+            loss = known
+        }
+        let outputs: Int
+        do { outputs = try outputSize(for: task, loss: loss ?? defaultLoss(for: task)) } catch {
+            throw invalid(loss == nil ? "task" : "task' or 'loss", error.description)
+        }
+        if let width = architecture.outputWidth, width != outputs {
+            throw invalid("task", "the network ends with \(width) outputs but the task needs \(outputs)")
+        }
+        var classNames: [String]? = nil
+        if let names = file.metadata["class_names"] {
+            let decoded: [String] = try decode(names, key: "class_names", path: path)
+            guard case .classification(let classes) = task else { throw invalid("class_names", "class names for a regression task") }
+            guard decoded.count == classes else { throw invalid("class_names", "\(decoded.count) class names for \(classes) classes") }
+            classNames = decoded
+        }
+        var featureNames: [String]? = nil
+        if let names = file.metadata["feature_names"] { featureNames = try decode(names, key: "feature_names", path: path) }
+        let scaling = try decodeScaling(file, featureNames: featureNames, path: path)
+        // The features the file describes (scaled, named, or fixed by the first dense layer) must be
+        // what the network takes in, it must end with the task's outputs, and no activation of one
+        // example may exceed the parameter limit's worth of values.
+        if let width = scaling?.shift.count ?? featureNames?.count ?? architecture.inputSize {
+            let produced: [Int]
+            do { produced = try architecture.outputShape(for: [width]) } catch {
                 throw DataError(path: path, "the architecture does not take the \(width) features the file describes: \(error.description)")
             }
+            guard produced == [outputs] else {
+                throw invalid("task", "the network gives \(LayerSpec.format(produced)) per batch but the task needs [N, \(outputs)]")
+            }
+            guard architecture.largestActivation(for: [width]) <= limits.parameters else {
+                throw invalid("architecture", "one example's activations would exceed \(limits.parameters) values")
+            }
+        }
+        let model = try load(file, path: path, network: architecture.makeLayer(as: Scalar.self), task: task)
+        model.loss = loss
+        model.classNames = classNames
+        model.featureNames = featureNames
+        if let scaling {
+            model.scaling = scaling
+            model.scalingMethod = scaling.method
         }
         return model
     }
@@ -103,32 +161,49 @@ extension Model {
         do { try network.loadStateDict(tensors) } catch { throw DataError(path: path, error.description) }
         network.eval()
         let model = Model(network, task: task)
+        if let warning = file.integrityWarning { model.warnings.append("\(path): \(warning)") }
         if let names = file.metadata["class_names"] { model.classNames = try decode(names, key: "class_names", path: path) }
         if let names = file.metadata["feature_names"] { model.featureNames = try decode(names, key: "feature_names", path: path) }
         model.targetName = file.metadata["target_name"]
         if let name = file.metadata["loss"] {
-            guard let loss = Loss(rawValue: name) else { throw DataError(path: path, "unknown loss '\(name)' in the metadata") }
+            guard let loss = Loss(rawValue: name) else { throw DataError(path: path, "unknown loss '\(ResourceLimits.excerpt(name))' in the metadata") }
             model.loss = loss
         }
-        if let scalingJSON = file.metadata["scaling"] {
-            let scaling: FeatureScaling = try decode(scalingJSON, key: "scaling", path: path)
-            guard scaling.shift.count == scaling.scale.count else { throw DataError(path: path, "scaling has \(scaling.shift.count) shifts but \(scaling.scale.count) scales") }
-            if let names = model.featureNames, names.count != scaling.shift.count {
-                throw DataError(path: path, "scaling is fitted on \(scaling.shift.count) features but the file names \(names.count) features")
-            }
-            if let bad = scaling.shift.indices.first(where: { !scaling.shift[$0].isFinite || !scaling.scale[$0].isFinite || scaling.scale[$0] == 0 }) {
-                throw DataError(path: path, "scaling of feature \(bad + 1) is not usable (shift \(scaling.shift[bad]), scale \(scaling.scale[bad]))")
-            }
+        if let scaling = try decodeScaling(file, featureNames: model.featureNames, path: path) {
             model.scaling = scaling
             model.scalingMethod = scaling.method
         } else if let method = file.metadata["scaling_method"] {
-            guard let parsed = FeatureScaling.Method(rawValue: method) else { throw DataError(path: path, "unknown scaling method '\(method)'") }
+            guard let parsed = FeatureScaling.Method(rawValue: method) else {
+                throw DataError(path: path, "unknown scaling method '\(ResourceLimits.excerpt(method))'")
+            }
             model.scalingMethod = parsed
         }
         if case .classification(let classes) = task, let names = model.classNames, names.count != classes {
             throw DataError(path: path, "\(names.count) class names for \(classes) classes")
         }
         return model
+    }
+
+    /// The task's default loss: softmax cross-entropy for classification, MSE for regression.
+    static func defaultLoss(for task: Task) -> Loss {
+        if case .classification = task { return .softmaxCrossEntropy }
+        return .meanSquaredError
+    }
+
+    /// The `scaling` metadata, checked: as many shifts as scales (and feature names), finite shifts,
+    /// and scales that are finite, normal, non-zero numbers (a scale of 1e-320 would turn features into ∞).
+    private static func decodeScaling(_ file: SafeTensors, featureNames: [String]?, path: String) throws -> FeatureScaling? {
+        guard let json = file.metadata["scaling"] else { return nil }
+        func invalid(_ problem: String) -> DataError { DataError(path: path, "metadata 'scaling' is not valid: \(problem)") }
+        let scaling: FeatureScaling = try decode(json, key: "scaling", path: path)
+        guard scaling.shift.count == scaling.scale.count else { throw invalid("\(scaling.shift.count) shifts but \(scaling.scale.count) scales") }
+        if let names = featureNames, names.count != scaling.shift.count {
+            throw invalid("fitted on \(scaling.shift.count) features but the file names \(names.count) features")
+        }
+        if let bad = scaling.shift.indices.first(where: { !scaling.shift[$0].isFinite || !scaling.scale[$0].isNormal }) {
+            throw invalid("feature \(bad + 1) has shift \(scaling.shift[bad]) and scale \(scaling.scale[bad]) (a scale must be a finite, normal, non-zero number)")
+        }
+        return scaling
     }
 
     private func json<T: Encodable>(_ value: T) throws -> String {

@@ -87,15 +87,38 @@ public struct SafeTensors: Sendable {
         }
     }
 
+    /// What a decoded file's checksum vouched for.
+    public enum Integrity: Sendable, Equatable {
+        /// The header (tensor names, types, shapes, offsets, metadata) and the data matched `synapse_crc32`.
+        case verified
+        /// Only the data matched `synapse_data_crc32` (a file from Synapse before header checksums).
+        case dataOnly
+        /// The file has no checksum (written by another program, or the checksum was removed).
+        case unverified
+        /// Built in memory, not decoded.
+        case notRead
+    }
+
     /// The tensors by name.
     public var entries: [String: Entry]
     /// The `__metadata__` string map.
     public var metadata: [String: String]
+    /// What the checksum of the decoded file covered (``Integrity/notRead`` for contents built in memory).
+    public var integrity: Integrity = .notRead
 
     /// A file's contents.
     public init(entries: [String: Entry] = [:], metadata: [String: String] = [:]) {
         self.entries = entries
         self.metadata = metadata
+    }
+
+    /// A sentence for the user when the file was not fully verified, else nil.
+    public var integrityWarning: String? {
+        switch integrity {
+        case .verified, .notRead: return nil
+        case .dataOnly: return "its checksum covers the tensor data only (written by an older Synapse): the metadata (classes, scaling, architecture) is not verified"
+        case .unverified: return "it has no checksum: damage to its metadata or data cannot be detected"
+        }
     }
 
     /// The largest header accepted (the reference implementation's limit).
@@ -116,12 +139,22 @@ public struct SafeTensors: Sendable {
             header[name] = ["dtype": entry.dtype.rawValue, "shape": entry.shape, "data_offsets": [offset, offset + entry.bytes.count]] as [String: Any]
             offset += entry.bytes.count
         }
-        // The data section's CRC-32 travels in the metadata, so a damaged or mixed file is refused on load.
+        // Two CRC-32s travel in the metadata, so a damaged or altered file is refused on load: one of
+        // the data section (read by every Synapse since checkpoints) and one of the whole header's
+        // meaning (names, types, shapes, offsets, metadata) followed by the data.
         var data: [UInt8] = []
         data.reserveCapacity(offset)
         for name in names { data += entries[name]!.bytes }
         var metadata = self.metadata
-        metadata[Self.checksumKey] = Self.checksum(data[...])
+        metadata.removeValue(forKey: Self.headerChecksumKey)
+        let dataCRC = data.withUnsafeBufferPointer { crc32_z(0, $0.baseAddress, $0.count) }
+        metadata[Self.checksumKey] = Self.hex(dataCRC)
+        let spans = names.reduce(into: (list: [(String, DType, [Int], Int, Int)](), offset: 0)) { state, name in
+            let entry = entries[name]!
+            state.list.append((name, entry.dtype, entry.shape, state.offset, state.offset + entry.bytes.count))
+            state.offset += entry.bytes.count
+        }.list
+        metadata[Self.headerChecksumKey] = Self.hex(Self.headerChecksum(metadata: metadata, spans: spans, dataCRC: dataCRC, dataSize: data.count))
         header["__metadata__"] = metadata
         // JSONSerialization of strings, integers and arrays cannot fail.
         var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes])).map { [UInt8]($0) } ?? []
@@ -136,8 +169,16 @@ public struct SafeTensors: Sendable {
     }
 
     /// Writes the file atomically (see ``AtomicFile``).
+    /// - Throws: ``DataError`` when the header would exceed ``maximumHeaderSize`` (readers, this one
+    ///   included, would refuse the file) or the file cannot be written.
     public func write(to path: String) throws {
-        try AtomicFile.write(encoded(), to: path)
+        let bytes = encoded()
+        var length: UInt64 = 0
+        for i in 0..<8 { length |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard length <= UInt64(Self.maximumHeaderSize) else {
+            throw DataError(path: path, "the file's header would be \(length) bytes, over the \(Self.maximumHeaderSize / 1_000_000) MB that safetensors readers accept (class or feature names too long?); nothing was written")
+        }
+        try AtomicFile.write(bytes, to: path)
     }
 
     // MARK: Reading
@@ -163,6 +204,21 @@ public struct SafeTensors: Sendable {
         guard declared <= UInt64(maximumHeaderSize) else { throw fail("header length \(declared) exceeds the 100 MB limit") }
         let headerLength = Int(declared)
         guard headerLength >= 2, bytes[8] == UInt8(ascii: "{") else { throw fail("the header is not a JSON object") }
+        // Foundation's JSON objects take ~60 bytes of memory per byte of a header of many small
+        // entries: count the entries first and refuse more tensors than the limit.
+        let tensorLimit = ResourceLimits.current.tensors
+        var entryCount = 0
+        bytes.withUnsafeBufferPointer { buffer in
+            let key = Array("data_offsets".utf8)
+            var i = 8, end = 8 + headerLength - key.count
+            while i <= end {
+                if buffer[i] == key[0], buffer[i + 1] == key[1], Array(buffer[i..<(i + key.count)]) == key { entryCount += 1; i += key.count } else { i += 1 }
+                if entryCount > tensorLimit { end = 0 }
+            }
+        }
+        guard entryCount <= tensorLimit else {
+            throw fail("the header lists more than \(tensorLimit) tensors (the limit; SYNAPSE_MAX_TENSORS raises it)")
+        }
         let headerBytes = Data(bytes[8..<(8 + headerLength)])
         guard let object = try? JSONSerialization.jsonObject(with: headerBytes), let header = object as? [String: Any] else {
             throw fail("the header is not well-formed JSON (corrupted file?)")
@@ -217,27 +273,68 @@ public struct SafeTensors: Sendable {
         guard position == dataSize else {
             throw fail("the data section holds \(dataSize) bytes but the tensors account for \(position) (truncated or padded file)")
         }
-        if let stored = metadata.removeValue(forKey: checksumKey) {
-            let actual = checksum(bytes[dataStart...])
+        var integrity = Integrity.unverified
+        let storedHeader = metadata.removeValue(forKey: headerChecksumKey)
+        let dataCRC = bytes[dataStart...].withUnsafeBufferPointer { crc32_z(0, $0.baseAddress, $0.count) }
+        if let stored = metadata[checksumKey] {
+            let actual = hex(dataCRC)
             guard stored == actual else {
-                throw fail("the tensor data does not match its checksum (stored \(stored), computed \(actual)): the file was damaged after it was written")
+                throw fail("the tensor data does not match its checksum (stored \(ResourceLimits.excerpt(stored)), computed \(actual)): the file was damaged after it was written")
             }
+            integrity = .dataOnly
         }
+        if let stored = storedHeader {
+            let actual = hex(headerChecksum(metadata: metadata, spans: spans.map { ($0.name, $0.dtype, $0.shape, $0.begin, $0.end) },
+                                            dataCRC: dataCRC, dataSize: dataSize))
+            guard stored == actual else {
+                throw fail("the header (metadata, tensor names or shapes) or the data does not match the file's checksum (stored \(ResourceLimits.excerpt(stored)), computed \(actual)): the file was altered or damaged after it was written")
+            }
+            integrity = .verified
+        }
+        metadata.removeValue(forKey: checksumKey)
         var entries: [String: Entry] = [:]
         for span in spans {
             entries[span.name] = Entry(dtype: span.dtype, shape: span.shape, bytes: Array(bytes[(dataStart + span.begin)..<(dataStart + span.end)]))
         }
-        return SafeTensors(entries: entries, metadata: metadata)
+        var file = SafeTensors(entries: entries, metadata: metadata)
+        file.integrity = integrity
+        return file
     }
 
     /// The metadata key of the data section's CRC-32 (8 hex digits), written by Synapse and checked when present.
     public static let checksumKey = "synapse_data_crc32"
+    /// The metadata key of the CRC-32 of the header's meaning and the data (8 hex digits), written
+    /// by Synapse and checked when present: any change to a tensor's name, type, shape or offsets,
+    /// to a metadata entry (including removing the data checksum) or to the data is refused.
+    public static let headerChecksumKey = "synapse_crc32"
 
     /// The CRC-32 (zlib's) of `bytes` as 8 lowercase hex digits.
     static func checksum(_ bytes: ArraySlice<UInt8>) -> String {
-        let value = bytes.withUnsafeBufferPointer { buffer in crc32_z(0, buffer.baseAddress, buffer.count) }
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: Swift.max(0, 8 - hex.count)) + hex
+        hex(bytes.withUnsafeBufferPointer { buffer in crc32_z(0, buffer.baseAddress, buffer.count) })
+    }
+
+    /// A CRC-32 as 8 lowercase hex digits.
+    static func hex(_ value: UInt) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: Swift.max(0, 8 - digits.count)) + digits
+    }
+
+    /// The CRC-32 of a canonical form of the header — every metadata entry but the header checksum,
+    /// sorted by key, then every tensor sorted by name with its type, shape and offsets, each field
+    /// ended by a zero byte — continued over the data (combined from the data's own CRC-32), so
+    /// that reformatting the JSON does not matter but any change of meaning does.
+    static func headerChecksum(metadata: [String: String], spans: [(String, DType, [Int], Int, Int)], dataCRC: UInt, dataSize: Int) -> UInt {
+        var canonical: [UInt8] = Array("synapse-header-1\u{0}".utf8)
+        for key in metadata.keys.sorted() where key != headerChecksumKey {
+            canonical += Array(key.utf8) + [0] + Array(metadata[key]!.utf8) + [0]
+        }
+        canonical.append(1)
+        for (name, dtype, shape, begin, end) in spans.sorted(by: { $0.0 < $1.0 }) {
+            let fields = [name, dtype.rawValue, shape.map(String.init).joined(separator: ","), String(begin), String(end)]
+            for field in fields { canonical += Array(field.utf8) + [0] }
+        }
+        let headerCRC = canonical.withUnsafeBufferPointer { crc32_z(0, $0.baseAddress, $0.count) }
+        return UInt(crc32_combine(uLong(headerCRC), uLong(dataCRC), off_t(dataSize)))
     }
 
     /// JSON numbers as exact non-fractional integers, or nil.

@@ -102,8 +102,27 @@ public final class EarlyStopping<Scalar: TensorScalar>: TrainingCallback {
     /// Takes back the state of a checkpoint.
     public func restore(checkpointState: CallbackState) throws {
         let state = try checkpointState.decoded(as: State.self, callback: "early stopping")
+        guard (0...TrainingState.maximumCount).contains(state.wait), state.bestEpoch.map({ (0...TrainingState.maximumCount).contains($0) }) ?? true,
+              state.best?.isFinite ?? true, (state.best == nil) == (state.bestEpoch == nil), state.wait == 0 || state.best != nil,
+              !state.hasWeights || checkpointState.arrays.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+            throw TrainingError.invalidData("the checkpoint's early stopping state is out of range (wait \(state.wait), best epoch \(state.bestEpoch.map(String.init) ?? "none"))")
+        }
         (best, bestEpoch, wait) = (state.best, state.bestEpoch, state.wait)
         bestWeights = state.hasWeights ? checkpointState.arrays.map { Tensor<Scalar>($0.map { Scalar($0) }) } : nil
+    }
+
+    /// Checks a restored state against the run it continues: the best epoch is one of its
+    /// `completedEpochs` logged epochs, and saved weights match the model's tensors.
+    func checkRestored(completedEpochs: Int, model: Model<Scalar>) throws {
+        if let bestEpoch, bestEpoch >= completedEpochs {
+            throw TrainingError.invalidData("the checkpoint's early stopping names epoch \(bestEpoch + 1) as best, but only \(completedEpochs) epochs are logged")
+        }
+        if let bestWeights {
+            let state = model.network.namedState
+            guard bestWeights.count == state.count, zip(bestWeights, state).allSatisfy({ $0.count == $1.tensor.count }) else {
+                throw TrainingError.invalidData("the checkpoint's early stopping holds weights that do not fit the network")
+            }
+        }
     }
 
     /// Restores the best weights, if asked to.
@@ -177,7 +196,9 @@ public final class ReduceLearningRateOnPlateau<Scalar: TensorScalar>: TrainingCa
 
     /// Takes back the detector's position.
     public func restore(checkpointState: CallbackState) throws {
-        plateau = try checkpointState.decoded(as: ReduceOnPlateau.self, callback: "learning-rate plateau")
+        let restored = try checkpointState.decoded(as: ReduceOnPlateau.self, callback: "learning-rate plateau")
+        guard restored.isPlausible else { throw TrainingError.invalidData("the checkpoint's learning-rate plateau state is out of range") }
+        plateau = restored
     }
 }
 
@@ -228,6 +249,9 @@ public final class ModelCheckpoint<Scalar: TensorScalar>: TrainingCallback {
     /// Takes back the state of a checkpoint.
     public func restore(checkpointState: CallbackState) throws {
         let state = try checkpointState.decoded(as: State.self, callback: "model checkpoint")
+        guard state.savedEpochs.allSatisfy({ (0...TrainingState.maximumCount).contains($0) }), state.best?.isFinite ?? true else {
+            throw TrainingError.invalidData("the checkpoint's model-checkpoint state is out of range")
+        }
         (best, savedEpochs) = (state.best, state.savedEpochs)
     }
 }

@@ -39,6 +39,38 @@ public struct TrainingState: Codable, Sendable, Equatable {
     }
 }
 
+extension TrainingState {
+    /// The largest count a checkpoint may hold (epochs, steps, waits): far beyond any real run, far
+    /// below where adding one could overflow.
+    public static let maximumCount = 1 << 40
+
+    /// Checks every number a crafted checkpoint could get wrong before anything uses it: counts in
+    /// range, one log per completed epoch numbered in order, finite hyper-parameters and buffers.
+    /// - Throws: ``DataError`` naming `path` and the field.
+    func validate(path: String) throws {
+        func fail(_ field: String, _ problem: String) -> DataError { DataError(path: path, "training state field '\(field)' \(problem)") }
+        guard (0...Self.maximumCount).contains(epochsCompleted) else { throw fail("epochsCompleted", "is \(epochsCompleted), outside 0...2^40") }
+        guard history.epochs.count <= epochsCompleted else {
+            throw fail("history", "has \(history.epochs.count) epoch logs for \(epochsCompleted) completed epochs")
+        }
+        for (index, log) in history.epochs.enumerated() where log.epoch != index {
+            throw fail("history.epochs[\(index)].epoch", "is \(log.epoch), expected \(index)")
+        }
+        if let bad = optimizer.steps.firstIndex(where: { !(0...Self.maximumCount).contains($0) }) {
+            throw fail("optimizer.steps[\(bad)]", "is \(optimizer.steps[bad]), outside 0...2^40")
+        }
+        if let (name, _) = optimizer.hyperparameters.first(where: { !$0.value.isFinite }) {
+            throw fail("optimizer.hyperparameters.\(ResourceLimits.excerpt(name))", "is not finite")
+        }
+        for (name, buffers) in optimizer.buffers {
+            for (index, buffer) in buffers.enumerated() where buffer?.contains(where: { !$0.isFinite }) == true {
+                throw fail("optimizer.buffers.\(ResourceLimits.excerpt(name))[\(index)]", "holds a value that is not finite")
+            }
+        }
+        if let reason = history.stopReason, reason.utf8.count > 10_000 { throw fail("history.stopReason", "is \(reason.utf8.count) bytes long") }
+    }
+}
+
 /// Where and how often `fit` writes checkpoints.
 public struct Checkpointing: Sendable {
     /// The checkpoint file (replaced atomically each time).
@@ -111,9 +143,7 @@ extension Model {
             guard let callback = state.callbacks[index] else { continue }
             state.callbacks[index]?.arrays = try callback.arrays.indices.map { try array("state.callback.\(index).\($0)") }
         }
-        guard state.epochsCompleted >= 0, state.history.epochs.count <= state.epochsCompleted else {
-            throw DataError(path: path, "the training state is inconsistent (\(state.epochsCompleted) epochs, \(state.history.epochs.count) logs)")
-        }
+        try state.validate(path: path)
         return (try load(remaining, path: path), state)
     }
 

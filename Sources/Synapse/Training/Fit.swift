@@ -90,6 +90,9 @@ extension Model {
                 if let state { try callback.restore(checkpointState: state) }
             }
             (generator, history, firstEpoch) = (resumed.shuffling, resumed.history, resumed.epochsCompleted)
+            for case let stopping as EarlyStopping<Scalar> in callbacks {
+                try stopping.checkRestored(completedEpochs: history.epochs.count, model: self)
+            }
             if history.stopReason != nil { firstEpoch = Swift.max(firstEpoch, epochs) }   // that run had ended
         }
         func writeCheckpoint(after epoch: Int) throws {

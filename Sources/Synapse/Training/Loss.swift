@@ -38,3 +38,42 @@ public enum Loss: String, Sendable, Equatable, Codable, CaseIterable {
         }
     }
 }
+
+/// A loss that does not fit a task (mean squared error on a classifier, say), or a task whose size is out of range.
+public struct TaskMismatch: Error, Equatable, CustomStringConvertible {
+    /// What does not fit, in words.
+    public let description: String
+}
+
+extension Model {
+    /// The number of outputs the network needs for `task` under `loss`: the classes (one logit for
+    /// binary cross-entropy on 2 classes), or the regression outputs.
+    /// - Throws: ``TaskMismatch`` when the loss is for the other kind of task, binary cross-entropy
+    ///   is asked of more than 2 classes, or the task has fewer than 2 classes (or no outputs) or
+    ///   more than ``ResourceLimits/classes`` classes.
+    public static func outputSize(for task: Task, loss: Loss) throws(TaskMismatch) -> Int {
+        switch task {
+        case .classification(let classes):
+            let limit = ResourceLimits.current.classes
+            guard classes >= 2 else { throw TaskMismatch(description: "a classifier needs at least 2 classes, got \(classes)") }
+            guard classes <= limit else {
+                throw TaskMismatch(description: "\(classes) classes are more than the limit of \(limit) (SYNAPSE_MAX_CLASSES raises it)")
+            }
+            switch loss {
+            case .meanSquaredError, .meanAbsoluteError, .huber:
+                throw TaskMismatch(description: "loss '\(loss.rawValue)' is for regression; classification uses cross_entropy, nll, bce_logits or bce")
+            case .binaryCrossEntropy, .binaryCrossEntropyWithLogits:
+                guard classes == 2 else { throw TaskMismatch(description: "loss '\(loss.rawValue)' needs exactly 2 classes, the data has \(classes)") }
+                return 1
+            case .softmaxCrossEntropy, .negativeLogLikelihood:
+                return classes
+            }
+        case .regression(let outputs):
+            guard (1...(1 << 24)).contains(outputs) else { throw TaskMismatch(description: "a regression needs 1 to 16777216 outputs, got \(outputs)") }
+            guard [.meanSquaredError, .meanAbsoluteError, .huber].contains(loss) else {
+                throw TaskMismatch(description: "loss '\(loss.rawValue)' is for classification; regression uses mse, mae or huber")
+            }
+            return outputs
+        }
+    }
+}

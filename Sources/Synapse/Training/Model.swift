@@ -36,6 +36,9 @@ public final class Model<Scalar: TensorScalar> {
     public var scalingMethod: FeatureScaling.Method?
     /// The scaling statistics, fitted on the training data by the first `fit` (or loaded).
     public var scaling: FeatureScaling?
+    /// What a program should tell its user about the file this model was loaded from (a file
+    /// without a checksum, say); empty for a model built in memory or loaded from a verified file.
+    public internal(set) var warnings: [String] = []
 
     /// A model around `network`.
     public init(_ network: any Layer<Scalar>, task: Task, scaling: FeatureScaling.Method? = nil, classNames: [String]? = nil) {
