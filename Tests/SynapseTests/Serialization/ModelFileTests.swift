@@ -69,11 +69,11 @@ struct ModelFileTests {
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
 
-        // Renaming over a directory fails: the temporary file is removed, the error names the path.
+        // A directory is never replaced: the error names the path, and no temporary file is left.
         let blocked = "\(directory)/occupied"
         try FileManager.default.createDirectory(atPath: blocked + "/inside", withIntermediateDirectories: true)
         #expect { try model.save(to: blocked) } throws: { error in
-            (error as? DataError)?.description.hasPrefix("\(blocked): cannot replace the file") == true
+            (error as? DataError)?.description == "\(blocked): is a directory"
         }
         #expect { try model.save(to: "\(directory)/no/such/dir/model.safetensors") } throws: { error in
             (error as? DataError)?.description.contains("cannot create a temporary file beside it") == true
