@@ -186,14 +186,23 @@ public struct SafeTensors: Sendable {
     /// Reads and validates a safetensors file.
     public static func read(_ path: String) throws -> SafeTensors {
         guard FileManagerShim.exists(path) else { throw DataError(path: path, "no such file") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw DataError(path: path, "cannot read the file (permissions?)") }
-        return try decode([UInt8](data), path: path)
+        // Mapped, not copied: the tensors are copied out of the mapping once.
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw DataError(path: path, "cannot read the file (permissions?)")
+        }
+        return try data.withUnsafeBytes { try decode(raw: $0, path: path) }
     }
 
     /// Decodes and validates safetensors bytes: the header length is bounded by the file, the
     /// header is a JSON object of well-formed entries, every byte count equals dtype × shape, and
     /// the entries tile the data section exactly (in range, contiguous, no overlaps, no gaps).
     public static func decode(_ bytes: [UInt8], path: String) throws -> SafeTensors {
+        try bytes.withUnsafeBytes { try decode(raw: $0, path: path) }
+    }
+
+    /// ``decode(_:path:)`` over bytes in memory (a mapped file, say).
+    static func decode(raw bytes: UnsafeRawBufferPointer, path: String) throws -> SafeTensors {
         func fail(_ message: String) -> DataError { DataError(path: path, message) }
         guard bytes.count >= 8 else { throw fail("not a safetensors file: \(bytes.count) bytes, too short for the 8-byte header length") }
         var declared: UInt64 = 0
@@ -208,8 +217,8 @@ public struct SafeTensors: Sendable {
         // entries: count the entries first and refuse more tensors than the limit.
         let tensorLimit = ResourceLimits.current.tensors
         var entryCount = 0
-        bytes.withUnsafeBufferPointer { buffer in
-            let key = Array("data_offsets".utf8)
+        do {
+            let buffer = bytes, key = Array("data_offsets".utf8)
             var i = 8, end = 8 + headerLength - key.count
             while i <= end {
                 if buffer[i] == key[0], buffer[i + 1] == key[1], Array(buffer[i..<(i + key.count)]) == key { entryCount += 1; i += key.count } else { i += 1 }
@@ -275,7 +284,8 @@ public struct SafeTensors: Sendable {
         }
         var integrity = Integrity.unverified
         let storedHeader = metadata.removeValue(forKey: headerChecksumKey)
-        let dataCRC = bytes[dataStart...].withUnsafeBufferPointer { crc32_z(0, $0.baseAddress, $0.count) }
+        let dataSection = UnsafeRawBufferPointer(rebasing: bytes[dataStart...])
+        let dataCRC = crc32_z(0, dataSection.baseAddress?.assumingMemoryBound(to: UInt8.self), dataSection.count)
         if let stored = metadata[checksumKey] {
             let actual = hex(dataCRC)
             guard stored == actual else {
