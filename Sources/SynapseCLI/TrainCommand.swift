@@ -53,6 +53,10 @@ enum TrainCommand {
                                    result is bit-identical to a run that was never interrupted
 
     Progress goes to stderr (a bar on a terminal, a line per epoch otherwise); results to stdout.
+    Outputs are checked before training: one that would replace an input or another output is
+    refused (exit 2). Limits (README, "Reliability"): networks up to 268435456 parameters
+    (SYNAPSE_MAX_PARAMETERS), 1000 classes (SYNAPSE_MAX_CLASSES), gzip files inflating to
+    1 GiB (SYNAPSE_MAX_DECOMPRESSED_BYTES).
     """
 
     static let valued: Set<String> = ["data", "target", "features", "targets", "task", "scale", "layers", "activation", "loss",
