@@ -137,8 +137,8 @@ enum DataSource {
     /// The first two non-empty lines of a (possibly gzip-compressed) file.
     private static func firstLines(of path: String) throws -> String {
         if path.lowercased().hasSuffix(".gz") {
-            // Small tables only need this for names; gzip CSVs are read whole by the table parser.
-            guard let table = try? CSVTable.read(path) else { return "" }
+            // Only the first rows are inflated and parsed.
+            guard let table = try? CSVTable.read(path, maxRows: 2) else { return "" }
             return ([table.header.map { $0.joined(separator: ",") }].compactMap { $0 }
                     + table.rows.prefix(1).map { $0.joined(separator: ",") }).joined(separator: "\n")
         }

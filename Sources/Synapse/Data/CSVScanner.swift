@@ -118,44 +118,74 @@ struct CSVScanner {
         return field.escapedQuotes ? text.replacingOccurrences(of: "\"\"", with: "\"") : text
     }
 
+    /// The field's text cut for an error message (``ResourceLimits/excerpt(_:)``), without first
+    /// copying the whole of a huge field.
+    func excerpt(_ field: CSVField) -> String {
+        // Enough bytes for the quoted characters and the knowledge that more follow.
+        let enough = 4 * (ResourceLimits.echoedFieldLength + 1) + 16
+        guard field.end - field.start > enough else { return ResourceLimits.excerpt(text(field)) }
+        let cut = ResourceLimits.excerpt(text(CSVField(start: field.start, end: field.start + enough, quoted: field.quoted,
+                                                       escapedQuotes: field.escapedQuotes, column: field.column)))
+        return cut.hasSuffix("…") ? cut : cut + "…"
+    }
+
     /// What a field holds when read as a number.
     enum NumberValue: Equatable {
         /// A finite number.
         case number(Double)
-        /// Empty, or a conventional missing-value marker (`NA`, `N/A`, `NaN`, `null`, `?`).
+        /// Empty, or a conventional missing-value marker (`NA`, `N/A`, `NaN`, `null`, `None`, `?`).
         case missing
+        /// A number that is not finite: `inf`, `-Infinity`, or one beyond the range of `Double` (`1e999`).
+        case nonFinite
         /// Anything else.
         case notANumber
     }
 
-    /// The field as a number, parsed from the bytes in place (`strtod` on a stack copy).
+    /// The field as a number, parsed from the bytes in place (`strtod` on a copy: on the stack
+    /// for the usual short field, on the heap for a long one, so that a 70-digit decimal is read
+    /// as correctly as a short one). Hexadecimal floats, which `strtod` accepts, are not CSV numbers.
     func number(_ field: CSVField) -> NumberValue {
         var (start, end) = (field.start, field.end)
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
         while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
         let length = end - start
         if length == 0 { return .missing }
-        guard length < 64 else { return Self.classify(text(field)) }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
-            for i in 0..<length { buffer[i] = CChar(bitPattern: bytes[start + i]) }
-            buffer[length] = 0
-            // strtod accepts hex floats, "inf" and "nan"; those are not CSV numbers.
-            let first = bytes[start]
-            guard (first >= 0x30 && first <= 0x39) || first == 0x2D || first == 0x2B || first == 0x2E else {
-                return Self.classify(String(cString: buffer.baseAddress!))
+        let first = bytes[start]
+        guard (first >= 0x30 && first <= 0x39) || first == 0x2D || first == 0x2B || first == 0x2E else { return classify(start, end) }
+        if length < 64 {
+            return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+                parse(start, end, into: buffer.baseAddress.unsafelyUnwrapped)
             }
-            var endPointer: UnsafeMutablePointer<CChar>? = nil
-            let value = strtod(buffer.baseAddress!, &endPointer)
-            guard let endPointer, endPointer == buffer.baseAddress! + length, value.isFinite else {
-                return Self.classify(String(cString: buffer.baseAddress!))
-            }
-            for i in 0..<length where buffer[i] == CChar(UInt8(ascii: "x")) || buffer[i] == CChar(UInt8(ascii: "X")) { return .notANumber }
-            return .number(value)
         }
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: length + 1)
+        defer { buffer.deallocate() }
+        return parse(start, end, into: buffer)
     }
 
-    /// Missing-value markers versus other text.
-    private static func classify(_ text: String) -> NumberValue {
-        ["", "na", "n/a", "nan", "null", "none", "?"].contains(text.lowercased()) ? .missing : .notANumber
+    /// `strtod` on the trimmed bytes `start..<end` copied to `buffer` (room for them and a NUL).
+    private func parse(_ start: Int, _ end: Int, into buffer: UnsafeMutablePointer<CChar>) -> NumberValue {
+        let length = end - start
+        for i in 0..<length { buffer[i] = CChar(bitPattern: bytes[start + i]) }
+        buffer[length] = 0
+        var endPointer: UnsafeMutablePointer<CChar>? = nil
+        let value = strtod(buffer, &endPointer)
+        guard let endPointer, endPointer == buffer + length else { return classify(start, end) }
+        for i in 0..<length where buffer[i] == CChar(UInt8(ascii: "x")) || buffer[i] == CChar(UInt8(ascii: "X")) { return .notANumber }
+        if value.isNaN { return classify(start, end) == .missing ? .missing : .nonFinite }   // "-nan" is "nan"
+        return value.isFinite ? .number(value) : .nonFinite
+    }
+
+    /// The missing-value markers (lowercase), with or without a sign for NaN.
+    private static let missingMarkers: [[UInt8]] = ["na", "n/a", "nan", "-nan", "+nan", "null", "none", "?"].map { Array($0.utf8) }
+
+    /// Missing-value markers, infinities and other text, for the trimmed bytes `start..<end`.
+    private func classify(_ start: Int, _ end: Int) -> NumberValue {
+        let length = end - start
+        guard length <= 9 else { return .notANumber }
+        var lower: [UInt8] = []
+        for i in start..<end { lower.append(bytes[i] >= 0x41 && bytes[i] <= 0x5A ? bytes[i] + 0x20 : bytes[i]) }
+        if length == 0 || Self.missingMarkers.contains(lower) { return .missing }
+        if lower.first == 0x2B || lower.first == 0x2D { lower.removeFirst() }
+        return lower == Array("inf".utf8) || lower == Array("infinity".utf8) ? .nonFinite : .notANumber
     }
 }

@@ -18,6 +18,24 @@ public struct Dataset<Scalar: TensorScalar> {
         self.targets = targets
     }
 
+    /// A dataset from a reader's features and targets, checked as data from a file must be: at
+    /// least one row, at least one feature value per row (a `[20, 0]` array would reach the first
+    /// layer as a zero-sized input), and as many targets as rows.
+    ///
+    /// - Throws: ``DataError`` naming `path` when a check fails.
+    public init(checkedFeatures features: Tensor<Scalar>, targets: Tensor<Scalar>, path: String) throws {
+        guard features.rank >= 1, features.shape[0] > 0 else {
+            throw DataError(path: path, "no rows to learn from: features of shape \(features.shape)")
+        }
+        guard features.rank >= 2, features.shape.dropFirst().allSatisfy({ $0 > 0 }) else {
+            throw DataError(path: path, "no feature values: features of shape \(features.shape)")
+        }
+        guard targets.rank >= 1, targets.shape[0] == features.shape[0] else {
+            throw DataError(path: path, "\(features.shape[0]) rows of features but targets of shape \(targets.shape)")
+        }
+        self.init(features: features, targets: targets)
+    }
+
     /// The number of examples.
     public var count: Int { features.shape[0] }
 

@@ -140,6 +140,11 @@ public struct NumPyArray: Sendable, Equatable {
         guard dataStart <= bytes.count else {
             throw fail("header length \(headerLength) runs past the end of the \(bytes.count)-byte file")
         }
+        // NumPy itself refuses headers over 10 000 bytes unless told otherwise; one for the dtypes
+        // read here never comes near this.
+        guard headerLength <= maximumHeaderLength else {
+            throw fail("header length \(headerLength) is more than the \(maximumHeaderLength) bytes a header of these dtypes can need")
+        }
         let headerBytes = bytes[(8 + lengthSize)..<dataStart]
         guard let header = String(bytes: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1) else { throw fail("the header is not text") }
         var parser = HeaderParser(text: header, path: path)
@@ -149,12 +154,14 @@ public struct NumPyArray: Sendable, Equatable {
         guard let fortran = fields.fortranOrder else { throw fail("the header has no 'fortran_order'") }
         guard let shape = fields.shape else { throw fail("the header has no 'shape'") }
         if fortran { throw fail("Fortran-ordered arrays are not supported; save with np.ascontiguousarray(a) first") }
-        guard descr.count >= 2 else { throw fail("dtype '\(descr)' is not supported") }
+        let quoted = ResourceLimits.excerpt(descr)
+        guard let order = descr.first, descr.count >= 2 else { throw fail("dtype '\(quoted)' is not supported") }
         if descr.hasPrefix("|O") || descr == "O" { throw fail("object arrays (dtype 'O') cannot be read: they hold pickled Python objects") }
-        let order = descr.first!, code = String(descr.dropFirst())
+        let code = String(descr.dropFirst())
         guard let dtype = DType(rawValue: code), "<>|=".contains(order) else {
-            throw fail("dtype '\(descr)' is not supported (float32, float64, int32, int64 and uint8 are)")
+            throw fail("dtype '\(quoted)' is not supported (float32, float64, int32, int64 and uint8 are)")
         }
+        guard shape.count <= maximumRank else { throw fail("the shape has \(shape.count) dimensions (NumPy allows at most \(maximumRank))") }
         var elements = 1
         for d in shape {
             let (product, overflow) = elements.multipliedReportingOverflow(by: d)
@@ -165,12 +172,25 @@ public struct NumPyArray: Sendable, Equatable {
         guard expected == available else {
             throw fail("shape \(shape) of \(dtype) needs \(expected) bytes of data, the file holds \(available)")
         }
+        // Nothing to learn from, and a [20, 0] array would reach the network as a zero-sized layer.
+        guard elements > 0 else { throw fail("no values: shape \(pythonShape(shape))") }
         var payload = Array(bytes[dataStart...])
         if order == ">" && dtype.size > 1 {
             // Big-endian: reverse each element's bytes.
             for start in stride(from: 0, to: payload.count, by: dtype.size) { payload[start..<(start + dtype.size)].reverse() }
         }
         return NumPyArray(dtype: dtype, shape: shape, bytes: payload)
+    }
+
+    /// The longest header ``decode(_:path:)`` reads (NumPy's own default limit is 10 000 bytes).
+    static let maximumHeaderLength = 65_536
+
+    /// The most dimensions a shape may have (NumPy 2's `NPY_MAXDIMS`).
+    static let maximumRank = 64
+
+    /// A shape as NumPy prints it: `(20, 0)`, `(3,)`, `()`.
+    static func pythonShape(_ shape: [Int]) -> String {
+        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
 
     /// A parser for the header's Python dict literal (strings, booleans, integer tuples).
@@ -201,7 +221,7 @@ public struct NumPyArray: Sendable, Equatable {
                     fields.descr = try string()
                 case "fortran_order": fields.fortranOrder = try boolean()
                 case "shape": fields.shape = try tuple()
-                default: throw fail("unexpected key '\(key)' in the header")
+                default: throw fail("unexpected key '\(ResourceLimits.excerpt(key))' in the header")
                 }
                 skipSpace()
                 if peek() == "," { position += 1; continue }

@@ -56,7 +56,8 @@ public enum AtomicFile {
         }
         if probing {
             let (directory, name) = split(target)
-            let probe = "\(directory)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+            // Named apart from a save's temporary file (`.probe`, not `.tmp`): checking is not writing.
+            let probe = "\(directory)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).probe"
             let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
             guard descriptor >= 0 else { throw DataError(path: path, "cannot create a temporary file beside it: \(reason())") }
             close(descriptor)
@@ -141,12 +142,14 @@ public enum AtomicFile {
     }
 
     /// Removes the temporary files that writers of `name` killed mid-write left in `directory`:
-    /// `.NAME.PID.RANDOM.tmp` whose process is gone (`kill(PID, 0)` fails with `ESRCH`). Files of
-    /// live processes — this one included — are another write in progress and stay. Best effort.
+    /// `.NAME.PID.RANDOM.tmp` (and `.probe`, from ``destination(of:probing:)``) whose process is
+    /// gone (`kill(PID, 0)` fails with `ESRCH`). Files of live processes — this one included — are
+    /// another write in progress and stay. Best effort.
     static func removeStaleTemporaryFiles(of name: String, in directory: String) {
-        let prefix = ".\(name).", suffix = ".tmp"
+        let prefix = ".\(name)."
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(suffix) && entry.count > prefix.count + suffix.count {
+        for entry in entries where entry.hasPrefix(prefix) {
+            guard let suffix = [".tmp", ".probe"].first(where: { entry.hasSuffix($0) }), entry.count > prefix.count + suffix.count else { continue }
             let fields = entry.dropFirst(prefix.count).dropLast(suffix.count).split(separator: ".", omittingEmptySubsequences: false)
             guard fields.count == 2, let pid = Int32(fields[0]), pid > 0, UInt32(fields[1]) != nil,
                   pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }

@@ -59,10 +59,10 @@ struct CSVDatasetTests {
         #expect(throws: DataError(path: "-", "no target column 'kind' in the header (columns: a, b)")) {
             try CSVDataset<Float>.parse("a,b\n1,2\n", target: "kind")
         }
-        #expect(throws: DataError(path: "-", "target column 'b' is named, but the file has no header row (give a 0-based index instead)")) {
+        #expect(throws: DataError(path: "-", "target column 'b' is named, but the file has no header row (give the column's number instead, counting from 1)")) {
             try CSVDataset<Float>.parse("1,2\n3,4\n", target: "b")
         }
-        #expect(throws: DataError(path: "-", "target column #5 does not exist: the file has 2 columns (#0 to #1)")) {
+        #expect(throws: DataError(path: "-", "target column 6 does not exist: the file has 2 columns (1 to 2)")) {
             try CSVDataset<Float>.parse("1,2\n3,4\n", target: 5)
         }
         #expect(throws: DataError(path: "-", "column 'a' cannot be both a feature and the target")) {
