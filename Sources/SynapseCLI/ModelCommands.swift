@@ -85,20 +85,11 @@ enum EvaluateCommand {
         }
     }
 
-    /// The data must have as many features as the model's input: its first dense layer's width, its
-    /// scaling's, and what the architecture's shape inference accepts (a CNN's reshape, say).
+    /// The data must fit the model (the library's check), else exit 1 with its reason.
     static func checkWidth(_ model: Model<Float>, _ data: LoadedData, command: String) throws {
-        let given = data.dataset.features.shape.dropFirst().reduce(1, *)
-        let spec = try? LayerSpec(describing: model.network)
-        let names = model.featureNames.map { " (\($0.joined(separator: ", ")))" } ?? ""
-        if let expected = spec?.inputSize ?? model.scaling?.shift.count ?? model.featureNames?.count, given != expected {
-            throw CommandLineError.failure("the data has \(given) feature columns but the model expects \(expected)\(names)")
-        }
-        if let spec {
-            do { _ = try spec.outputShape(for: Array(data.dataset.features.shape.dropFirst())) } catch {
-                throw CommandLineError.failure("the data's \(given) feature columns do not fit the model\(names): \(error.description)")
-            }
-        }
+        let shape = Array(data.dataset.features.shape.dropFirst())
+        let result = Result { () throws(InputMismatch) in try model.checkInput(exampleShape: shape) }
+        if case .failure(let mismatch) = result { throw CommandLineError.failure(mismatch.description) }
     }
 }
 

@@ -57,11 +57,17 @@ public final class Model<Scalar: TensorScalar> {
     }
 
     /// The network's raw outputs for `features` (scaled first), in evaluation mode, without
-    /// recording gradients, computed `batchSize` rows at a time.
+    /// recording gradients, computed `batchSize` rows at a time — fewer when one example's largest
+    /// activation is so large that a batch of them would pass 2²⁶ values (256 MB of float32).
     public func predict(_ features: Tensor<Scalar>, batchSize: Int = 1024) -> Tensor<Scalar> {
         let wasTraining = network.isTraining
         network.eval()
         defer { network.train(wasTraining) }
+        var batchSize = batchSize
+        if let spec = try? LayerSpec(describing: network) {
+            let largest = spec.largestActivation(for: Array(features.shape.dropFirst()))
+            batchSize = Swift.max(1, Swift.min(batchSize, (1 << 26) / Swift.max(largest, 1)))
+        }
         return withoutGradients {
             let x = prepare(features)
             if x.shape[0] <= batchSize { return network(x) }

@@ -73,6 +73,23 @@ struct HostileModelFileTests {
         #expect(loaded.predict(data.features).scalars == model.predict(data.features).scalars)
     }
 
+    @Test("data the model cannot take, or whose activations would be too large, is refused before predicting")
+    func inputChecks() throws {
+        let conv = Conv2D<Float>(weight: Tensor(zeros: [1, 1, 1, 1]), bias: nil, stride: Pair2D(1, 1), padding: Pair2D(1 << 20, 1 << 20),
+                                 dilation: Pair2D(1, 1))
+        let model = Model(Sequential<Float>([conv, GlobalAveragePool()]), task: .regression(outputs: 1))
+        #expect(throws: InputMismatch(description: "one example's activations in this network would exceed 268435456 values (SYNAPSE_MAX_PARAMETERS raises it)")) {
+            try model.checkInput(exampleShape: [1, 4, 4])
+        }
+        var generator = RandomGenerator(seed: 2)
+        let dense = Model(Sequential<Float>([Dense(inputSize: 3, outputSize: 2, generator: &generator)]), task: .classification(classes: 2))
+        dense.featureNames = ["a", "b", "c"]
+        #expect(throws: InputMismatch(description: "the data has 4 feature columns but the model expects 3 (a, b, c)")) {
+            try dense.checkInput(exampleShape: [4])
+        }
+        try dense.checkInput(exampleShape: [3])
+    }
+
     @Test("field excerpts are cut at 80 characters with an ellipsis")
     func excerpts() {
         #expect(ResourceLimits.excerpt("short") == "short")
