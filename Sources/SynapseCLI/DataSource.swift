@@ -124,28 +124,11 @@ enum DataSource {
                           droppedRows: loaded.droppedRows)
     }
 
-    /// The header names if the file has a header row (detected as the loader does), and the number of columns.
+    /// The header names if the file has a header row (detected as the loader does), and the number of
+    /// columns, from the first two records only (for a .gz file, only they are inflated). A file the
+    /// loader could not read either is an error here, not a guess.
     private static func peekHeader(path: String, text: String?) throws -> (header: [String]?, width: Int) {
-        // The first two lines are enough; read them through the loader on a prefix.
-        let prefix: String
-        if let text { prefix = String(text.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: true).prefix(2).joined(separator: "\n")) }
-        else { prefix = try firstLines(of: path) }
-        guard !prefix.isEmpty, let table = try? CSVTable.parse(prefix + "\n", path: path) else { return (nil, 0) }
+        let table = try text.map { try CSVTable.parse($0, path: path, maxRows: 1) } ?? CSVTable.read(path, maxRows: 1)
         return (table.header, table.columnCount)
-    }
-
-    /// The first two non-empty lines of a (possibly gzip-compressed) file.
-    private static func firstLines(of path: String) throws -> String {
-        if path.lowercased().hasSuffix(".gz") {
-            // Only the first rows are inflated and parsed.
-            guard let table = try? CSVTable.read(path, maxRows: 2) else { return "" }
-            return ([table.header.map { $0.joined(separator: ",") }].compactMap { $0 }
-                    + table.rows.prefix(1).map { $0.joined(separator: ",") }).joined(separator: "\n")
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandLineError.failure("\(path): cannot read the file") }
-        defer { try? handle.close() }
-        let data = handle.readData(ofLength: 1 << 16)
-        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).prefix(2)
-        return lines.joined(separator: "\n")
     }
 }

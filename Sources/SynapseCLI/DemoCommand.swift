@@ -43,7 +43,12 @@ enum DemoCommand {
         case "xor": solveXOR(logEvery: 500)
         case "digits": try TrainingDemos.digits(path: parsed.options["data"] ?? "../shared/data/digits/digits.csv.gz")
         case "mnist" where parsed.flag("cnn"):
-            try TrainingDemos.mnistCNN(directory: parsed.options["data"] ?? "../shared/data/mnist", seed: seed, epochs: epochs, save: parsed.options["out"])
+            let directory = parsed.options["data"] ?? "../shared/data/mnist"
+            if let out = parsed.options["out"] {
+                // Checked before training: the model file must not replace a device, a link's meaning or the data.
+                try checkOutputs([("--out", out)], inputs: [("--data", directory)], command: "demo")
+            }
+            try TrainingDemos.mnistCNN(directory: directory, seed: seed, epochs: epochs, save: parsed.options["out"])
         case "mnist":
             if parsed.options["epochs"] != nil || parsed.options["out"] != nil {
                 throw CommandLineError.usage("'--epochs' and '--out' go with 'mnist --cnn'", command: "demo")

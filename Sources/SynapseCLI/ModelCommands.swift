@@ -49,8 +49,11 @@ enum EvaluateCommand {
         let data = try DataSource.load(dataPath, role: .testing, target: options.string("target"),
                                        features: options.string("features"), targetsPath: options.string("targets"), classification: nil,
                                        model: model, needsTarget: true, dropMissing: options.flag("drop-missing"), command: "evaluate")
-        try checkWidth(model, data, command: "evaluate")
+        try checkFit(model, data, targets: true)
         let evaluation = model.evaluate(data.dataset)
+        guard evaluation.loss.isFinite else {
+            throw CommandLineError.failure("\(modelPath): the model's outputs on \(dataPath) are not finite numbers (loss \(evaluation.loss)); its weights or scaling do not suit this data")
+        }
         let classes = ModelFile.classLabels(model)
         if options.flag("json") {
             // JSON has no NaN or ∞: such a value is null.
@@ -85,10 +88,15 @@ enum EvaluateCommand {
         }
     }
 
-    /// The data must fit the model (the library's check), else exit 1 with its reason.
-    static func checkWidth(_ model: Model<Float>, _ data: LoadedData, command: String) throws {
+    /// The data must fit the model — its features and, with `targets`, its targets (the library's
+    /// checks) — else exit 1 with the reason.
+    static func checkFit(_ model: Model<Float>, _ data: LoadedData, targets: Bool) throws {
         let shape = Array(data.dataset.features.shape.dropFirst())
-        let result = Result { () throws(InputMismatch) in try model.checkInput(exampleShape: shape) }
+        let rows = data.dataset.count
+        let result = Result { () throws(InputMismatch) in
+            try model.checkInput(exampleShape: shape)
+            if targets { try model.checkTargets(data.dataset.targets, rows: rows) }
+        }
         if case .failure(let mismatch) = result { throw CommandLineError.failure(mismatch.description) }
     }
 }
@@ -125,7 +133,7 @@ enum PredictCommand {
         let data = try DataSource.load(dataPath, role: .testing, target: nil,
                                        features: options.string("features"), targetsPath: nil, classification: nil, model: model,
                                        needsTarget: false, dropMissing: options.flag("drop-missing"), command: "predict")
-        try EvaluateCommand.checkWidth(model, data, command: "predict")
+        try EvaluateCommand.checkFit(model, data, targets: false)
         let outputs = model.predict(data.dataset.features)
         if let index = outputs.firstNonFiniteIndex() {
             throw CommandLineError.failure("\(dataPath): the model's output for row \(index[0] + 1) is not finite (NaN or ∞); no predictions were written")
@@ -277,7 +285,7 @@ enum PlotCommand {
             let data = try DataSource.load(dataPath, role: .testing, target: options.string("target"), features: nil,
                                            targetsPath: options.string("targets"), classification: true, model: model, needsTarget: true,
                                            dropMissing: true, command: "plot")
-            try EvaluateCommand.checkWidth(model, data, command: "plot")
+            try EvaluateCommand.checkFit(model, data, targets: true)
             if kind == "boundary" {
                 guard data.dataset.features.shape[1] == 2 else {
                     throw CommandLineError.failure("a decision boundary needs a model with 2 features; this one has \(data.dataset.features.shape[1])")

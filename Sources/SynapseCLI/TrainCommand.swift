@@ -213,6 +213,8 @@ enum TrainCommand {
         let model: Model<Float>
         if let resumed {
             model = resumed.model
+            let fits = Result { () throws(InputMismatch) in try model.checkInput(exampleShape: Array(data.dataset.features.shape.dropFirst())) }
+            if case .failure(let mismatch) = fits { throw CommandLineError.failure("\(resumed.path): \(mismatch.description)") }
             guard model.task == task, model.classNames == data.classNames, model.featureNames == data.featureNames else {
                 throw CommandLineError.failure("\(resumed.path): the checkpoint was trained on other data (its task, classes or features differ from \(path)'s)")
             }
@@ -238,6 +240,10 @@ enum TrainCommand {
         let validates = split > 0 && rows >= 10
         let validation: Validation<Float> = validates ? .split(split) : .none
         let trainingRows = validates ? rows - Int((Double(rows) * split).rounded()) : rows
+        let largestBatch = model.largestBatch(exampleShape: Array(data.dataset.features.shape.dropFirst()))
+        guard min(batchSize, trainingRows) <= largestBatch else {
+            throw CommandLineError.usage("a batch of \(batchSize) examples would hold more than \(limit) activation values in one layer of this network; use '--batch-size \(largestBatch)' or less (SYNAPSE_MAX_PARAMETERS raises the limit)", command: "train")
+        }
         let batchesPerEpoch = max(1, (trainingRows + batchSize - 1) / batchSize)
         let epochs = fixedEpochs ?? min(500, max(20, (2000 + batchesPerEpoch - 1) / batchesPerEpoch))
         let patience = try options.integer("early-stopping", default: validates ? 10 : 0, in: 0...1_000_000, command: "train")

@@ -191,6 +191,10 @@ public struct CSVDataset<Scalar: TensorScalar> {
         if let targetIndex, featureIndices.contains(targetIndex) {
             throw DataError(path: path, "column \(quoted(names[targetIndex])) cannot be both a feature and the target")
         }
+        if let long = (featureIndices + (targetIndex.map { [$0] } ?? [])).first(where: { names[$0].utf8.count > ResourceLimits.nameLength }) {
+            throw DataError(path: path, "the name of column \(long + 1) ('\(ResourceLimits.excerpt(names[long]))') is \(names[long].utf8.count) bytes long; "
+                            + "column names may have at most \(ResourceLimits.nameLength)")
+        }
 
         func notFinite(_ field: CSVField, column: Int, line: Int) -> DataError {
             DataError(path: path, "'\(scanner.excerpt(field))' in column \(quoted(names[column])) is NaN or infinite, or too large for \(Scalar.dtypeName)",
@@ -208,6 +212,7 @@ public struct CSVDataset<Scalar: TensorScalar> {
         var allNumeric = true
         var firstNotFinite: DataError? = nil   // a number too large for Scalar: an error if the targets stay numbers
         var overflowLine: Int? = nil           // where a numeric column passed the class limit (automatic labels)
+        var longLabel: DataError? = nil        // a label too long for a class name, in a column that may still be numbers
 
         var values = ChunkedStore<Scalar>()
         var rows = 0, dropped = 0
@@ -284,6 +289,16 @@ public struct CSVDataset<Scalar: TensorScalar> {
                         ids.append(Int32(truncatingIfNeeded: k))
                     } else if let id = labelIDs[text] {
                         ids.append(id)
+                    } else if text.utf8.count > ResourceLimits.nameLength {
+                        // Too long for a class name: an error unless the column can still be numbers.
+                        let error = DataError(path: path, "label '\(scanner.excerpt(field))' in column \(quoted(names[targetIndex])) is \(text.utf8.count) bytes long; "
+                                              + "class names may have at most \(ResourceLimits.nameLength)", line: line)
+                        guard keepNumbers else { throw error }
+                        longLabel = error
+                        keepLabels = false
+                        ids = ChunkedStore()
+                        labelIDs = [:]
+                        labelTexts = []
                     } else if labelTexts.count < classLimit {
                         let id = Int32(truncatingIfNeeded: labelTexts.count)
                         labelIDs[text] = id
@@ -300,6 +315,8 @@ public struct CSVDataset<Scalar: TensorScalar> {
                     }
                 } else if overflowLine != nil && !keepNumbers {
                     throw tooManyClasses()   // the column passed the class limit as numbers, then turned out to be labels
+                } else if let longLabel, !keepNumbers {
+                    throw longLabel          // a long number, then labels after all
                 }
             }
             rows += 1

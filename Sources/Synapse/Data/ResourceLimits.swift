@@ -12,6 +12,7 @@ import Foundation
 /// | classes of a classifier | 1 000 | `SYNAPSE_MAX_CLASSES` |
 /// | tensors in a safetensors header | 100 000 | `SYNAPSE_MAX_TENSORS` |
 /// | a safetensors header | 100 MB (the reference implementation's) | — |
+/// | a class or feature name | 1 024 bytes of UTF-8 (``nameLength``) | — |
 ///
 /// Messages quote at most ``echoedFieldLength`` characters of an input's field (``excerpt(_:)``).
 public struct ResourceLimits: Sendable, Equatable {
@@ -39,6 +40,10 @@ public struct ResourceLimits: Sendable, Equatable {
                               classes: value("SYNAPSE_MAX_CLASSES", d.classes),
                               tensors: value("SYNAPSE_MAX_TENSORS", d.tensors))
     }
+
+    /// Bytes (UTF-8) of one class or feature name, in data and model files: longer names are refused,
+    /// so that a table of names stays the size of its data.
+    public static let nameLength = 1024
 
     /// Characters of an input's field that an error message quotes.
     public static let echoedFieldLength = 80

@@ -46,10 +46,10 @@ public final class Adagrad<Scalar: TensorScalar>: Optimizer {
 
     /// Restores a snapshot of an `Adagrad` optimizer.
     public func load(state: OptimizerState) throws {
+        // Checked as torch.optim.Adagrad checks its arguments, all before anything changes.
+        let (rate, decay) = (try state.value("learningRate", atLeast: 0), try state.value("learningRateDecay", atLeast: 0))
+        let (weightDecay, epsilon) = (try state.value("weightDecay", atLeast: 0), try state.value("epsilon", atLeast: 0))
         try slots.load(state, kind: "Adagrad", parameters: parameters)
-        learningRate = try state.value("learningRate")
-        learningRateDecay = try state.value("learningRateDecay")
-        weightDecay = try state.value("weightDecay")
-        epsilon = try state.value("epsilon")
+        (self.learningRate, self.learningRateDecay, self.weightDecay, self.epsilon) = (rate, decay, weightDecay, epsilon)
     }
 }

@@ -68,13 +68,13 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
 
     /// Restores a snapshot of an optimizer of the same kind.
     public func load(state: OptimizerState) throws {
+        // Checked as torch.optim.Adam checks its arguments, all before anything changes.
+        let (rate, beta1, beta2) = (try state.value("learningRate", atLeast: 0), try state.value("beta1", atLeast: 0, below: 1),
+                                    try state.value("beta2", atLeast: 0, below: 1))
+        let (epsilon, weightDecay, amsgrad) = (try state.value("epsilon", atLeast: 0), try state.value("weightDecay", atLeast: 0),
+                                               try state.flag("amsgrad"))
         try slots.load(state, kind: kind, parameters: parameters)
-        learningRate = try state.value("learningRate")
-        beta1 = try state.value("beta1")
-        beta2 = try state.value("beta2")
-        epsilon = try state.value("epsilon")
-        weightDecay = try state.value("weightDecay")
-        amsgrad = try state.value("amsgrad") != 0
+        (self.learningRate, self.beta1, self.beta2, self.epsilon, self.weightDecay, self.amsgrad) = (rate, beta1, beta2, epsilon, weightDecay, amsgrad)
     }
 }
 

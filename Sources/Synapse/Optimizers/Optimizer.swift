@@ -119,4 +119,20 @@ extension OptimizerState {
         guard let value = hyperparameters[name] else { throw OptimizerStateError(message: "hyper-parameter '\(name)' is missing") }
         return value
     }
+
+    /// A finite hyper-parameter of at least `least` (and below `bound`, when given), or an error naming it.
+    func value(_ name: String, atLeast least: Double, below bound: Double = .infinity) throws -> Double {
+        let value = try value(name)
+        guard value.isFinite, value >= least, value < bound else {
+            throw OptimizerStateError(message: "hyper-parameter '\(name)' is \(value), outside [\(least), \(bound == .infinity ? "∞" : String(bound)))")
+        }
+        return value
+    }
+
+    /// A yes/no hyper-parameter, stored as 1 or 0.
+    func flag(_ name: String) throws -> Bool {
+        let value = try value(name)
+        guard value == 0 || value == 1 else { throw OptimizerStateError(message: "hyper-parameter '\(name)' is \(value), not 0 or 1") }
+        return value == 1
+    }
 }

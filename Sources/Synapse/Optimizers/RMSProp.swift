@@ -52,12 +52,12 @@ public final class RMSProp<Scalar: TensorScalar>: Optimizer {
 
     /// Restores a snapshot of an `RMSProp` optimizer.
     public func load(state: OptimizerState) throws {
+        // Checked as torch.optim.RMSprop checks its arguments, all before anything changes.
+        let (rate, alpha, epsilon) = (try state.value("learningRate", atLeast: 0), try state.value("alpha", atLeast: 0),
+                                      try state.value("epsilon", atLeast: 0))
+        let (weightDecay, momentum, centered) = (try state.value("weightDecay", atLeast: 0), try state.value("momentum", atLeast: 0),
+                                                 try state.flag("centered"))
         try slots.load(state, kind: "RMSProp", parameters: parameters)
-        learningRate = try state.value("learningRate")
-        alpha = try state.value("alpha")
-        epsilon = try state.value("epsilon")
-        weightDecay = try state.value("weightDecay")
-        momentum = try state.value("momentum")
-        centered = try state.value("centered") != 0
+        (self.learningRate, self.alpha, self.epsilon, self.weightDecay, self.momentum, self.centered) = (rate, alpha, epsilon, weightDecay, momentum, centered)
     }
 }

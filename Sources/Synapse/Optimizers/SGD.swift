@@ -48,11 +48,14 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
 
     /// Restores a snapshot of an `SGD` optimizer.
     public func load(state: OptimizerState) throws {
+        // Checked as torch.optim.SGD checks its arguments, all before anything changes.
+        let (rate, momentum, dampening) = (try state.value("learningRate", atLeast: 0), try state.value("momentum", atLeast: 0),
+                                           try state.value("dampening", atLeast: 0))
+        let (nesterov, weightDecay) = (try state.flag("nesterov"), try state.value("weightDecay", atLeast: 0))
+        guard !nesterov || (momentum > 0 && dampening == 0) else {
+            throw OptimizerStateError(message: "Nesterov momentum needs a momentum above 0 and zero dampening")
+        }
         try slots.load(state, kind: "SGD", parameters: parameters)
-        learningRate = try state.value("learningRate")
-        momentum = try state.value("momentum")
-        dampening = try state.value("dampening")
-        nesterov = try state.value("nesterov") != 0
-        weightDecay = try state.value("weightDecay")
+        (self.learningRate, self.momentum, self.dampening, self.nesterov, self.weightDecay) = (rate, momentum, dampening, nesterov, weightDecay)
     }
 }

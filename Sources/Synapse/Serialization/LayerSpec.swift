@@ -126,8 +126,8 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
                 throw invalid("conv2d layer \(inputs) → \(outputs) with a \(kernel.y)×\(kernel.x) kernel is not a valid size for this file")
             }
             guard stride.y > 0, stride.x > 0, dilation.y > 0, dilation.x > 0, padding.y >= 0, padding.x >= 0,
-                  [stride.y, stride.x, dilation.y, dilation.x, padding.y, padding.x].allSatisfy({ $0 <= 1 << 20 }) else {
-                throw invalid("conv2d layer needs positive stride and dilation and non-negative padding")
+                  [kernel.y, kernel.x, stride.y, stride.x, dilation.y, dilation.x, padding.y, padding.x].allSatisfy({ $0 <= 1 << 20 }) else {
+                throw invalid("conv2d layer needs a kernel, stride and dilation in 1...1048576 and padding in 0...1048576")
             }
         case .pool2d(_, let kernel, let stride, let padding):
             guard kernel.y > 0, kernel.x > 0, stride.y > 0, stride.x > 0, padding.y >= 0, padding.x >= 0,

@@ -156,12 +156,32 @@ extension LayerSpec {
     /// - Throws: ``DataError`` for text that is not an architecture or holds impossible sizes.
     public static func decode(_ data: Data, path: String) throws -> LayerSpec {
         guard data.count <= 16 << 20 else { throw DataError(path: path, "an architecture over 16 MB is not plausible") }
+        try checkLayerCount(data, path: path)
         do {
             let spec = try JSONDecoder().decode(LayerSpec.self, from: data)
             try spec.validate(maximumParameters: 1 << 31, allowingInferredSizes: true)
             return spec
         } catch {
             throw DataError(path: path, "not a valid architecture: \(describeDecodingError(error))")
+        }
+    }
+}
+
+extension LayerSpec {
+    /// The most layers (JSON objects) an architecture may describe: far beyond real networks (a
+    /// ResNet-152 has ~500), far below what would make decoding take minutes and gigabytes.
+    public static let maximumLayers = 100_000
+
+    /// Refuses, before decoding, architecture JSON with more than ``maximumLayers`` objects
+    /// (a 100 MB header of `{"type":"flatten"}` would be 5 million layers).
+    /// - Throws: ``DataError`` naming `path`.
+    public static func checkLayerCount(_ json: some Sequence<UInt8>, path: String) throws {
+        var objects = 0
+        for byte in json where byte == UInt8(ascii: "{") {
+            objects += 1
+            if objects > maximumLayers {
+                throw DataError(path: path, "the architecture describes more than \(maximumLayers) layers, more than any real network")
+            }
         }
     }
 }

@@ -85,6 +85,7 @@ extension Model {
         }
         let limits = ResourceLimits.current
         let stored = file.entries.values.reduce(0) { $0 + $1.bytes.count }
+        try LayerSpec.checkLayerCount(architectureJSON.utf8, path: path)
         let architecture: LayerSpec = try decode(architectureJSON, key: "architecture", path: path)
         do { try architecture.validate(maximumParameters: stored) } catch {
             throw DataError(path: path, "architecture in the metadata is invalid: \(describeDecodingError(error))")
@@ -113,13 +114,13 @@ extension Model {
         }
         var classNames: [String]? = nil
         if let names = file.metadata["class_names"] {
-            let decoded: [String] = try decode(names, key: "class_names", path: path)
+            let decoded = try decodeNames(names, key: "class_names", path: path)
             guard case .classification(let classes) = task else { throw invalid("class_names", "class names for a regression task") }
             guard decoded.count == classes else { throw invalid("class_names", "\(decoded.count) class names for \(classes) classes") }
             classNames = decoded
         }
         var featureNames: [String]? = nil
-        if let names = file.metadata["feature_names"] { featureNames = try decode(names, key: "feature_names", path: path) }
+        if let names = file.metadata["feature_names"] { featureNames = try decodeNames(names, key: "feature_names", path: path) }
         let scaling = try decodeScaling(file, featureNames: featureNames, path: path)
         // The features the file describes (scaled, named, or fixed by the first dense layer) must be
         // what the network takes in, it must end with the task's outputs, and no activation of one
@@ -162,8 +163,14 @@ extension Model {
         network.eval()
         let model = Model(network, task: task)
         if let warning = file.integrityWarning { model.warnings.append("\(path): \(warning)") }
-        if let names = file.metadata["class_names"] { model.classNames = try decode(names, key: "class_names", path: path) }
-        if let names = file.metadata["feature_names"] { model.featureNames = try decode(names, key: "feature_names", path: path) }
+        if let names = file.metadata["class_names"] {
+            let decoded = try decodeNames(names, key: "class_names", path: path)
+            guard case .classification(let classes) = task, decoded.count == classes else {
+                throw DataError(path: path, "metadata 'class_names' is not valid: \(decoded.count) class names for this model's task")
+            }
+            model.classNames = decoded
+        }
+        if let names = file.metadata["feature_names"] { model.featureNames = try decodeNames(names, key: "feature_names", path: path) }
         model.targetName = file.metadata["target_name"]
         if let name = file.metadata["loss"] {
             guard let loss = Loss(rawValue: name) else { throw DataError(path: path, "unknown loss '\(ResourceLimits.excerpt(name))' in the metadata") }
@@ -200,10 +207,23 @@ extension Model {
         if let names = featureNames, names.count != scaling.shift.count {
             throw invalid("fitted on \(scaling.shift.count) features but the file names \(names.count) features")
         }
-        if let bad = scaling.shift.indices.first(where: { !scaling.shift[$0].isFinite || !scaling.scale[$0].isNormal }) {
-            throw invalid("feature \(bad + 1) has shift \(scaling.shift[bad]) and scale \(scaling.scale[bad]) (a scale must be a finite, normal, non-zero number)")
+        // Applied in float32: shifts and scales (and 1/scale) must be finite, normal float32 numbers.
+        let largest = Double(Float.greatestFiniteMagnitude), smallest = Double(Float.leastNormalMagnitude)
+        if let bad = scaling.shift.indices.first(where: {
+            !(abs(scaling.shift[$0]) <= largest) || !(abs(scaling.scale[$0]) >= smallest && abs(scaling.scale[$0]) <= largest)
+        }) {
+            throw invalid("feature \(bad + 1) has shift \(scaling.shift[bad]) and scale \(scaling.scale[bad]) (both must lie within float32's range, the scale a normal non-zero number)")
         }
         return scaling
+    }
+
+    /// A list of class or feature names, each at most ``ResourceLimits/nameLength`` bytes.
+    private static func decodeNames(_ text: String, key: String, path: String) throws -> [String] {
+        let names: [String] = try decode(text, key: key, path: path)
+        if let long = names.firstIndex(where: { $0.utf8.count > ResourceLimits.nameLength }) {
+            throw DataError(path: path, "metadata '\(key)' is not valid: name \(long + 1) ('\(ResourceLimits.excerpt(names[long]))') is \(names[long].utf8.count) bytes long, over the limit of \(ResourceLimits.nameLength)")
+        }
+        return names
     }
 
     private func json<T: Encodable>(_ value: T) throws -> String {

@@ -45,8 +45,10 @@ public enum OutputPaths {
             } catch { throw .unwritable(DataError(path: output.path, "\(error)")) }
             guard case .file(let target) = destination else { continue }   // streams may be shared
             let identity = FileIdentity(target)
-            for input in inputs where input.path != "-" {
-                if identity.isSame(as: FileIdentity(input.path)) || identity.isInside(directory: input.path) {
+            for input in inputs {
+                // `-` reads standard input, which may be a file redirected in (`< data.csv`).
+                let source = input.path == "-" ? FileIdentity(descriptor: STDIN_FILENO) : FileIdentity(input.path)
+                if identity.isSame(as: source) || (input.path != "-" && identity.isInside(directory: input.path)) {
                     throw .replacesInput(output: output.option, outputPath: output.path, input: input.option, inputPath: input.path)
                 }
             }
@@ -76,6 +78,16 @@ public enum OutputPaths {
                 free(resolved)
             } else {
                 resolvedPath = path
+            }
+        }
+
+        /// The file open as `descriptor` when it is a regular file (else an identity that matches nothing).
+        init(descriptor: Int32) {
+            var status = stat()
+            resolvedPath = "\u{0}descriptor \(descriptor)"   // no path can equal it
+            if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG {
+                device = UInt64(status.st_dev)
+                inode = UInt64(status.st_ino)
             }
         }
 

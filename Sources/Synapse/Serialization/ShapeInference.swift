@@ -32,6 +32,7 @@ extension LayerSpec {
             return (.dense(inputs: input[0], outputs: outputs, bias: bias, activation: activation), [outputs])
         case .conv2d(let inputs, let outputs, let kernel, let stride, let padding, let dilation, let bias):
             guard input.count == 3, inputs == 0 || input[0] == inputs else { throw mismatch("[N, \(inputs == 0 ? "C" : String(inputs)), H, W]") }
+            guard input.allSatisfy({ $0 <= Self.largestSide }) else { throw ShapeError("\(title): an input of \(Self.format(input)) is too large") }
             let g = ConvolutionGeometry(height: input[1], width: input[2], kernelHeight: kernel.y, kernelWidth: kernel.x, strideY: stride.y,
                                         strideX: stride.x, padY: padding.y, padX: padding.x, dilationY: dilation.y, dilationX: dilation.x)
             guard g.outputHeight > 0, g.outputWidth > 0 else {
@@ -41,6 +42,7 @@ extension LayerSpec {
                     [outputs, g.outputHeight, g.outputWidth])
         case .pool2d(_, let kernel, let stride, let padding):
             guard input.count == 3 else { throw mismatch("[N, C, H, W]") }
+            guard input.allSatisfy({ $0 <= Self.largestSide }) else { throw ShapeError("\(title): an input of \(Self.format(input)) is too large") }
             let g = ConvolutionGeometry(height: input[1], width: input[2], kernelHeight: kernel.y, kernelWidth: kernel.x, strideY: stride.y,
                                         strideX: stride.x, padY: padding.y, padX: padding.x, dilationY: 1, dilationX: 1)
             guard g.outputHeight > 0, g.outputWidth > 0 else {
@@ -80,25 +82,34 @@ extension LayerSpec {
         }
     }
 
-    /// The number of values of one example after each layer, largest first: what building and running
-    /// the network on a batch would allocate per example at most (`Int.max` when the input does not fit).
+    /// The most values one example needs at once in any layer — its input, its output, or a
+    /// convolution's lowered input (C·kh·kw·OH·OW values): what running the network on a batch
+    /// allocates per example at most (`Int.max` when the input does not fit or the count overflows).
     public func largestActivation(for input: [Int]) -> Int {
+        func size(_ shape: [Int]) -> Int { Self.product(shape).overflow ? Int.max : Self.product(shape).value }
         switch self {
         case .sequential(let layers):
-            var shape = input, largest = Self.product(input).overflow ? Int.max : Self.product(input).value
+            var shape = input, largest = size(input)
             for layer in layers {
                 guard let output = try? layer.outputShape(for: shape) else { return Int.max }
-                let (size, overflow) = Self.product(output)
-                largest = Swift.max(largest, overflow ? Int.max : size)
+                largest = Swift.max(largest, layer.largestActivation(for: shape))
                 shape = output
             }
             return largest
+        case .conv2d(_, _, let kernel, _, _, _, _):
+            guard let output = try? outputShape(for: input) else { return Int.max }
+            let lowered = size([input[0], kernel.y, kernel.x, output[1], output[2]])
+            return Swift.max(size(input), size(output), lowered)
         default:
             guard let output = try? outputShape(for: input) else { return Int.max }
-            let sizes = [Self.product(input), Self.product(output)]
-            return sizes.contains { $0.overflow } ? Int.max : sizes.map(\.value).max()!
+            return Swift.max(size(input), size(output))
         }
     }
+
+    /// The largest height, width or channel count a convolution or pooling layer takes (2^40): with
+    /// windows, strides, dilations and paddings of at most 2^20 (``validate(maximumParameters:allowingInferredSizes:)``),
+    /// the output-size formula cannot overflow.
+    static let largestSide = 1 << 40
 
     /// The product of `sizes`, and whether it overflowed.
     static func product(_ sizes: [Int]) -> (value: Int, overflow: Bool) {

@@ -50,7 +50,7 @@ extension TrainingState {
     func validate(path: String) throws {
         func fail(_ field: String, _ problem: String) -> DataError { DataError(path: path, "training state field '\(field)' \(problem)") }
         guard (0...Self.maximumCount).contains(epochsCompleted) else { throw fail("epochsCompleted", "is \(epochsCompleted), outside 0...2^40") }
-        guard history.epochs.count <= epochsCompleted else {
+        guard history.epochs.count == epochsCompleted else {
             throw fail("history", "has \(history.epochs.count) epoch logs for \(epochsCompleted) completed epochs")
         }
         for (index, log) in history.epochs.enumerated() where log.epoch != index {

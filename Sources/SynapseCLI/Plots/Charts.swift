@@ -13,7 +13,8 @@ enum Charts {
             let values = series.flatMap(\.values).filter(\.isFinite)
             let low = values.min() ?? 0, high = values.max() ?? 1
             let pad = max((high - low) * 0.08, 1e-6)
-            let frame = PlotFrame(left: 80, top: top, width: 640, height: 190, xRange: xRange, yRange: max(0, low - pad)...(high + pad))
+            let bottom = low >= 0 ? max(0, low - pad) : low - pad   // losses start at 0; an r2 may be negative
+            let frame = PlotFrame(left: 80, top: top, width: 640, height: 190, xRange: xRange, yRange: bottom...max(bottom, high + pad))
             frame.drawAxes(&svg, xLabel: "epoch", yLabel: yLabel, integerX: true)
             for s in series where !s.values.isEmpty {
                 svg.polyline(zip(epochs, s.values).map { (frame.x($0), frame.y($1)) }, stroke: s.color, dash: s.dashed ? "6,4" : nil,
@@ -87,6 +88,7 @@ enum Charts {
             }
         }
         walk(spec)
+        if sizes.isEmpty { return layerStack(spec, title: title) }   // no dense layer: nothing to draw as units
         let columns = sizes.count
         var svg = SVG(width: Double(max(520, 170 * columns)), height: 560)
         svg.text(title, x: svg.width / 2, y: 26, size: 16, anchor: "middle", weight: "bold")

@@ -85,10 +85,10 @@ struct PlotFrame {
         let raw = span / Double(count)
         let magnitude = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
-        var ticks: [Double] = []
-        var value = ceil(range.lowerBound / step) * step
-        while value <= range.upperBound + step * 1e-9 { ticks.append(value); value += step }
-        return ticks
+        // Counted, not accumulated: a step below the values' precision must not loop forever.
+        let first = ceil(range.lowerBound / step) * step
+        let ticks = (0...(2 * count + 2)).map { first + Double($0) * step }.filter { $0 <= range.upperBound + step * 1e-9 }
+        return ticks.isEmpty || Set(ticks).count < ticks.count ? [range.lowerBound] : ticks
     }
 
     static func label(_ value: Double) -> String {
