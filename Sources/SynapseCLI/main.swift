@@ -22,6 +22,14 @@ Options:
       --version  print the version
 
 Exit status: 0 on success, 1 when the work failed, 2 for invalid flags or arguments.
+
+Limits (inputs past them are refused with exit 1, or 2 when a flag asks for it; see the README):
+  SYNAPSE_MAX_PARAMETERS          parameters of a network, and activation values of one layer
+                                  for one batch (default: 268435456)
+  SYNAPSE_MAX_CLASSES             classes of a classifier (default: 1000)
+  SYNAPSE_MAX_DECOMPRESSED_BYTES  bytes inflated from one gzip file (default: 1 GiB)
+  SYNAPSE_MAX_TENSORS             tensors in a safetensors header (default: 100000)
+  fixed: a 100 MB safetensors header, 100 000 layers, names of 1 024 bytes
 """
 
 /// An error message of at most 2 000 characters (the middle cut out): a last guard against a message
