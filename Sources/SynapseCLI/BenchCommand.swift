@@ -175,16 +175,13 @@ enum BenchCommand {
     /// (forward and weight gradients for every layer, input gradients for all but the first).
     static func mlp(hidden: [Int]) -> (Model<Float>, Double) {
         var g = RandomGenerator(seed: 42)
-        var layers: [any Layer<Float>] = []
-        var width = 784, multiplyAdds = 0, inputGradients = 0
-        for (i, size) in (hidden + [10]).enumerated() {
-            layers.append(Dense(inputSize: width, outputSize: size, generator: &g))
-            if i < hidden.count { layers.append(Activation(.relu)) }
-            multiplyAdds += width * size
-            if i > 0 { inputGradients += width * size }
-            width = size
+        let sizes = [784] + hidden + [10]
+        var multiplyAdds = 0, inputGradients = 0
+        for (i, (inputs, outputs)) in zip(sizes, sizes.dropFirst()).enumerated() {
+            multiplyAdds += inputs * outputs
+            if i > 0 { inputGradients += inputs * outputs }
         }
-        let model = Model(Sequential<Float>(layers), task: .classification(classes: 10))
+        let model = Model(Sequential<Float>.mlp(sizes: sizes, activation: .relu, generator: &g), task: .classification(classes: 10))
         return (model, 2 * Double(2 * multiplyAdds + inputGradients))
     }
 

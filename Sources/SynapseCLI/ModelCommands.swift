@@ -2,20 +2,13 @@ import Foundation
 import Synapse
 
 /// Loading a model file for a command, with errors that exit 1 and name the file.
-enum ModelFile {
+enum CommandModel {
     /// The model in `path` (a model file or a checkpoint); warnings about the file go to stderr.
     static func load(_ path: String) throws -> Model<Float> {
         guard FileManager.default.fileExists(atPath: path) else { throw CommandLineError.failure("\(path): no such model file") }
         let model = try Model<Float>.load(from: path)
         model.warnings.forEach(warn)
         return model
-    }
-
-    /// The model's class labels: its class names, or the indices as text.
-    static func classLabels(_ model: Model<Float>) -> [String] {
-        if let names = model.classNames { return names }
-        if case .classification(let classes) = model.task { return (0..<classes).map(String.init) }
-        return []
     }
 }
 
@@ -45,7 +38,7 @@ enum EvaluateCommand {
                                     flags: ["json", "drop-missing"])
         if options.flag("help") { print(help); return }
         let (modelPath, dataPath) = (try options.required("model", command: "evaluate"), try options.required("data", command: "evaluate"))
-        let model = try ModelFile.load(modelPath)
+        let model = try CommandModel.load(modelPath)
         let data = try DataSource.load(dataPath, role: .testing, target: options.string("target"),
                                        features: options.string("features"), targetsPath: options.string("targets"), classification: nil,
                                        model: model, needsTarget: true, dropMissing: options.flag("drop-missing"), command: "evaluate")
@@ -54,7 +47,7 @@ enum EvaluateCommand {
         guard evaluation.loss.isFinite else {
             throw CommandLineError.failure("\(modelPath): the model's outputs on \(dataPath) are not finite numbers (loss \(evaluation.loss)); its weights or scaling do not suit this data")
         }
-        let classes = ModelFile.classLabels(model)
+        let classes = model.classLabels
         if options.flag("json") {
             // JSON has no NaN or ∞: such a value is null.
             func number(_ value: Double) -> Any { value.isFinite ? value : NSNull() }
@@ -129,7 +122,7 @@ enum PredictCommand {
         if let output = options.string("output") {
             try checkOutputs([("--output", output)], inputs: [("--model", modelPath), ("--data", dataPath)], command: "predict")
         }
-        let model = try ModelFile.load(modelPath)
+        let model = try CommandModel.load(modelPath)
         let data = try DataSource.load(dataPath, role: .testing, target: nil,
                                        features: options.string("features"), targetsPath: nil, classification: nil, model: model,
                                        needsTarget: false, dropMissing: options.flag("drop-missing"), command: "predict")
@@ -143,17 +136,14 @@ enum PredictCommand {
         let values = outputs.scalars
         switch model.task {
         case .classification:
-            let classes = ModelFile.classLabels(model)
-            let probabilities = probabilitiesOf(outputs, loss: model.loss ?? model.defaultLoss)
+            let classes = model.classLabels
+            let loss = model.loss ?? model.defaultLoss
             if options.flag("probabilities") {
                 lines.append(classes.map(csvField).joined(separator: ","))
-                for row in probabilities { lines.append(row.map { String(format: "%.6g", $0) }.joined(separator: ",")) }
+                for row in loss.probabilities(fromOutputs: outputs) { lines.append(row.map { String(format: "%.6g", $0) }.joined(separator: ",")) }
             } else {
                 lines.append(csvField(model.targetName ?? "prediction"))
-                for row in probabilities {
-                    let best = row.indices.max { row[$0] < row[$1] } ?? 0
-                    lines.append(csvField(classes[safe: best] ?? String(best)))
-                }
+                for best in loss.classes(fromOutputs: outputs) { lines.append(csvField(classes[safe: best] ?? String(best))) }
             }
         case .regression:
             let name = model.targetName ?? "prediction"
@@ -167,24 +157,6 @@ enum PredictCommand {
             do { try AtomicFile.write(Array(text.utf8), to: output) } catch let error as DataError { throw CommandLineError.failure(error.description) }
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
-        }
-    }
-
-    /// Per-row class probabilities from the network's outputs under its loss.
-    static func probabilitiesOf(_ outputs: Tensor<Float>, loss: Loss) -> [[Double]] {
-        let rows = outputs.shape[0], columns = outputs.count / max(rows, 1)
-        let values = outputs.scalars.map(Double.init)
-        return (0..<rows).map { r in
-            let row = Array(values[(r * columns)..<((r + 1) * columns)])
-            switch loss {
-            case .binaryCrossEntropy: return [1 - row[0], row[0]]
-            case .binaryCrossEntropyWithLogits: let p = 1 / (1 + exp(-row[0])); return [1 - p, p]
-            case .negativeLogLikelihood: return row.map { exp($0) }
-            default:
-                let m = row.max() ?? 0
-                let e = row.map { exp($0 - m) }, s = e.reduce(0, +)
-                return e.map { $0 / s }
-            }
         }
     }
 
@@ -213,13 +185,13 @@ enum InspectCommand {
             throw CommandLineError.usage(options.positional.isEmpty ? "missing the model file" : "expected one model file, got \(options.positional.count)", command: "inspect")
         }
         let path = options.positional[0]
-        let model = try ModelFile.load(path)
+        let model = try CommandModel.load(path)
         let file = try SafeTensors.read(path)
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         print("file: \(path) (\(size) bytes, safetensors, \(file.metadata["dtype"] ?? "?"), format \(file.metadata["format"] ?? "?") \(file.metadata["format_version"] ?? ""))")
         switch model.task {
         case .classification(let classes):
-            print("task: classification, \(classes) classes: \(ModelFile.classLabels(model).joined(separator: ", "))")
+            print("task: classification, \(classes) classes: \(model.classLabels.joined(separator: ", "))")
         case .regression(let outputs): print("task: regression, \(outputs) output\(outputs == 1 ? "" : "s")")
         }
         if let loss = model.loss { print("loss: \(loss.rawValue)") }
@@ -273,7 +245,7 @@ enum PlotCommand {
         if kind != "network" && options.string("data") == nil {
             throw CommandLineError.usage("missing required option '--data' (a '\(kind)' plot shows the model on data)", command: "plot")
         }
-        let model = try ModelFile.load(path)
+        let model = try CommandModel.load(path)
         let name = URL(fileURLWithPath: path).lastPathComponent
         let document: String
         if kind == "network" {
@@ -294,7 +266,7 @@ enum PlotCommand {
                                            title: "Decision regions of \(name)")
             } else {
                 let evaluation = model.evaluate(data.dataset)
-                document = Charts.confusion(evaluation.confusionMatrix ?? [], classNames: ModelFile.classLabels(model),
+                document = Charts.confusion(evaluation.confusionMatrix ?? [], classNames: model.classLabels,
                                             title: String(format: "Confusion matrix of %@ (accuracy %.3f)", name, evaluation.accuracy ?? 0))
             }
         }

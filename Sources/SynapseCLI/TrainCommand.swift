@@ -92,8 +92,9 @@ enum TrainCommand {
                 throw CommandLineError.usage("option '--activation' must be one of \(ActivationFunction.names.joined(separator: ", ")), got '\(ResourceLimits.excerpt(options.string("activation") ?? ""))'", command: "train")
             }
             activation = function
-            optimizerName = try options.choice("optimizer", ["adam", "adamw", "sgd", "rmsprop", "adagrad"], default: "adam", command: "train")!
-            learningRate = try options.double("lr", default: ["sgd", "adagrad"].contains(optimizerName) ? 0.01 : 0.001, in: 1e-12...10, command: "train")
+            optimizerName = try options.choice("optimizer", OptimizerChoice.allCases.map(\.rawValue), default: "adam", command: "train")!
+            learningRate = try options.double("lr", default: (OptimizerChoice(rawValue: optimizerName) ?? .adam).defaultLearningRate,
+                                              in: 1e-12...10, command: "train")
             batchSize = try options.integer("batch-size", default: 32, in: 1...1_000_000, command: "train")
             split = try options.double("validation-split", default: 0.1, in: 0...0.9, command: "train")
             seed = try options.integer("seed", default: 42, in: 0...Int(UInt32.max), command: "train")
@@ -163,7 +164,17 @@ enum TrainCommand {
         var data = try DataSource.load(path, role: .training, target: options.string("target"), features: options.string("features"),
                                        targetsPath: options.string("targets"), classification: taskChoice.map { $0 == "classify" },
                                        model: nil, needsTarget: true, dropMissing: options.flag("drop-missing"), command: "train")
-        let (task, reason) = try decideTask(&data, choice: taskChoice)
+        let inference = Result { () throws(TaskMismatch) in
+            try TaskInference(targets: data.dataset.targets, classNames: data.classNames, targetName: data.targetName,
+                              targetsAreNumeric: data.targetsAreNumeric, choice: taskChoice.flatMap(TaskInference<Float>.Choice.init(rawValue:)))
+        }
+        guard case .success(let inferred) = inference else {
+            if case .failure(let mismatch) = inference { throw CommandLineError.failure(mismatch.description) }
+            return
+        }
+        let (task, reason) = (inferred.task, inferred.reason)
+        data.dataset.targets = inferred.targets
+        data.classNames = inferred.classNames
         let features = data.dataset.features.shape[1]
         let loss = lossName.flatMap(Loss.init(rawValue:)) ?? (task == .regression(outputs: 1) ? .meanSquaredError : .softmaxCrossEntropy)
         let outputs = try outputSize(task: task, loss: loss)
@@ -202,13 +213,7 @@ enum TrainCommand {
             guard let count = LayerSpec.sequential(sizes).parameterCount, count <= limit else {
                 throw CommandLineError.usage("the network \(networkLine.components(separatedBy: ",")[0]) would have \(LayerSpec.sequential(sizes).parameterCount.map(String.init) ?? "more than 2^63") parameters, over the limit of \(limit) (SYNAPSE_MAX_PARAMETERS raises it)", command: "train")
             }
-            width = features
-            for size in hidden {
-                layers.append(Dense(inputSize: width, outputSize: size, generator: &generator))
-                layers.append(Activation(activation))
-                width = size
-            }
-            layers.append(Dense(inputSize: width, outputSize: outputs, generator: &generator))
+            layers = Sequential<Float>.mlp(sizes: [features] + hidden + [outputs], activation: activation, generator: &generator).layers
         }
         let model: Model<Float>
         if let resumed {
@@ -228,14 +233,7 @@ enum TrainCommand {
         model.loss = loss
 
         let parameters = model.parameters
-        let optimizer: any Optimizer<Float>
-        switch optimizerName {
-        case "sgd": optimizer = SGD(parameters: parameters, learningRate: learningRate, momentum: 0.9)
-        case "adamw": optimizer = AdamW.make(parameters: parameters, learningRate: learningRate)
-        case "rmsprop": optimizer = RMSProp(parameters: parameters, learningRate: learningRate)
-        case "adagrad": optimizer = Adagrad(parameters: parameters, learningRate: learningRate)
-        default: optimizer = Adam(parameters: parameters, learningRate: learningRate)
-        }
+        let optimizer: any Optimizer<Float> = (OptimizerChoice(rawValue: optimizerName) ?? .adam).make(parameters: parameters, learningRate: learningRate)
         let rows = data.dataset.count
         let validates = split > 0 && rows >= 10
         let validation: Validation<Float> = validates ? .split(split) : .none
@@ -244,8 +242,7 @@ enum TrainCommand {
         guard min(batchSize, trainingRows) <= largestBatch else {
             throw CommandLineError.usage("a batch of \(batchSize) examples would hold more than \(limit) activation values in one layer of this network; use '--batch-size \(largestBatch)' or less (SYNAPSE_MAX_PARAMETERS raises the limit)", command: "train")
         }
-        let batchesPerEpoch = max(1, (trainingRows + batchSize - 1) / batchSize)
-        let epochs = fixedEpochs ?? min(500, max(20, (2000 + batchesPerEpoch - 1) / batchesPerEpoch))
+        let epochs = fixedEpochs ?? TrainingDefaults.epochs(trainingRows: trainingRows, batchSize: batchSize)
         let patience = try options.integer("early-stopping", default: validates ? 10 : 0, in: 0...1_000_000, command: "train")
         var callbacks: [any TrainingCallback<Float>] = []
         if patience > 0 {
@@ -305,36 +302,6 @@ enum TrainCommand {
             }
             return size
         }
-    }
-
-    /// Classification or regression, from the flag or the targets; numeric classes become named classes.
-    static func decideTask(_ data: inout LoadedData, choice: String?) throws -> (Model<Float>.Task, String) {
-        let column = data.targetName.map { "'\($0)'" } ?? "the targets"
-        if let names = data.classNames {
-            if choice == "regress" { throw CommandLineError.failure("\(column) holds text labels; it cannot be a regression target") }
-            return (.classification(classes: names.count), "classification (\(names.count) classes from the text labels in \(column))")
-        }
-        let values = data.dataset.targets.scalars
-        let distinct = Set(values)
-        let integral = values.allSatisfy { $0 == $0.rounded() }
-        let classify = choice.map { $0 == "classify" } ?? (integral && distinct.count <= 20 && (!data.targetsAreNumeric || distinct.count >= 2))
-        guard classify else { return (.regression(outputs: 1), "regression (\(column) holds \(distinct.count) distinct real values)") }
-        guard distinct.count >= 2 else { throw CommandLineError.failure("\(column) has a single value: nothing to classify") }
-        let limit = ResourceLimits.current.classes
-        guard distinct.count <= limit else {
-            throw CommandLineError.failure("\(column) has \(distinct.count) distinct values: more classes than the limit of \(limit) (use --task regress, or raise SYNAPSE_MAX_CLASSES)")
-        }
-        // Classes in numeric order, named as the data spells them.
-        let ordered = distinct.sorted()
-        let index = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1, $0) })
-        let names = ordered.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) : String($0) }
-        let isIdentity = ordered.enumerated().allSatisfy { Float($0.offset) == $0.element }
-        if !isIdentity {
-            data.dataset.targets = Tensor(values.map { Float(index[$0]!) })
-        }
-        data.classNames = names
-        return (.classification(classes: ordered.count),
-                "classification (\(ordered.count) classes from the \(choice == nil ? "small-integer " : "")values in \(column))")
     }
 
     /// The network's output units for the task and loss (the library's rule), a usage error when they do not fit.

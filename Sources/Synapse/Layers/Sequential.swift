@@ -46,3 +46,21 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
         return lines.joined(separator: "\n")
     }
 }
+
+extension Sequential {
+    /// A multilayer perceptron: a ``Dense`` layer between each pair of consecutive `sizes` (input,
+    /// hidden…, output), each but the last followed by `activation` — what `synapse train --layers`
+    /// builds (`sizes` `[4, 16, 3]`: `Dense(4 → 16)`, `activation`, `Dense(16 → 3)`). Weights are
+    /// drawn from `generator` layer by layer, in order.
+    /// - Precondition: at least two sizes, all positive.
+    public static func mlp(sizes: [Int], activation: ActivationFunction = .relu,
+                           generator: inout RandomGenerator) -> Sequential<Scalar> {
+        precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 }, "an MLP needs an input and an output size, all positive: \(sizes)")
+        var layers: [any Layer<Scalar>] = []
+        for (index, (inputs, outputs)) in zip(sizes, sizes.dropFirst()).enumerated() {
+            layers.append(Dense(inputSize: inputs, outputSize: outputs, generator: &generator))
+            if index < sizes.count - 2 { layers.append(Activation(activation)) }
+        }
+        return Sequential(layers)
+    }
+}

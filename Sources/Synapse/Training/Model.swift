@@ -76,15 +76,17 @@ public final class Model<Scalar: TensorScalar> {
         }
     }
 
-    /// The predicted class of each row (the arg-max of the outputs; for a single sigmoid output,
-    /// class 1 when it exceeds 0.5 — or 0 for logits).
-    public func predictClasses(_ features: Tensor<Scalar>, outputsAreLogits: Bool = true) -> [Int] {
-        let outputs = predict(features)
-        if outputs.rank == 2 && outputs.shape[1] == 1 {
-            let threshold: Scalar = outputsAreLogits ? 0 : 0.5
-            return outputs.scalars.map { $0 > threshold ? 1 : 0 }
-        }
-        return outputs.argmax(axis: -1)
+    /// The predicted class of each row, read from the outputs under the model's loss
+    /// (``Loss/classes(fromOutputs:)``: the arg-max of the outputs; for one output, class 1 when
+    /// its logit exceeds 0 — or its probability 0.5 under `bce`).
+    public func predictClasses(_ features: Tensor<Scalar>) -> [Int] {
+        (loss ?? defaultLoss).classes(fromOutputs: predict(features))
+    }
+
+    /// Per-row class probabilities for `features`, read from the outputs under the model's loss
+    /// (``Loss/probabilities(fromOutputs:)``).
+    public func predictProbabilities(_ features: Tensor<Scalar>) -> [[Double]] {
+        (loss ?? defaultLoss).probabilities(fromOutputs: predict(features))
     }
 
     /// Loss and metrics of the model on `data` (evaluation mode, no gradients).
@@ -100,9 +102,7 @@ public final class Model<Scalar: TensorScalar> {
         var evaluation = Evaluation(loss: lossValue)
         switch task {
         case .classification(let classes):
-            let predicted = outputs.rank == 2 && outputs.shape[1] == 1
-                ? outputs.scalars.map { $0 > (lossFunction == .binaryCrossEntropy ? 0.5 : 0) ? 1 : 0 }
-                : outputs.argmax(axis: -1)
+            let predicted = lossFunction.classes(fromOutputs: outputs)
             let labels = targets.integerScalars
             evaluation.accuracy = Metrics.accuracy(predicted: predicted, labels: labels)
             let classCount = Swift.max(classes, 2)
@@ -115,6 +115,14 @@ public final class Model<Scalar: TensorScalar> {
             evaluation.r2 = Metrics.r2Score(predicted: p, targets: y)
         }
         return evaluation
+    }
+
+    /// The names that label the classes: ``classNames``, or the class indices as text (`"0"`, `"1"`, …);
+    /// empty for a regression.
+    public var classLabels: [String] {
+        if let classNames { return classNames }
+        if case .classification(let classes) = task { return (0..<classes).map(String.init) }
+        return []
     }
 
     /// Softmax cross-entropy for classification, MSE for regression (used when ``loss`` is nil).

@@ -149,7 +149,7 @@ enum Charts {
                 grid += [Float(u), Float(v)]
             }
         }
-        let predicted = model.predictClasses(Tensor(shape: [n * n, 2], scalars: grid), outputsAreLogits: model.loss != .binaryCrossEntropy)
+        let predicted = model.predictClasses(Tensor(shape: [n * n, 2], scalars: grid))
         svg.beginGroup("regions")
         let cellW = frame.width / Double(n), cellH = frame.height / Double(n)
         for j in 0..<n {
