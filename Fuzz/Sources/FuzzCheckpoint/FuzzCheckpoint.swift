@@ -104,13 +104,7 @@ func writeCheckpointFile(_ data: UnsafePointer<UInt8>, _ size: Int) {
 
 /// A fresh optimizer of the kind `state` names (Adam for an unknown kind, whose `load` must then throw).
 func makeOptimizer(for state: OptimizerState, parameters: [Tensor<Float>]) -> any Optimizer<Float> {
-    switch state.kind {
-    case "SGD": return SGD(parameters: parameters, momentum: 0.9)
-    case "AdamW": return AdamW.make(parameters: parameters)
-    case "RMSProp": return RMSProp(parameters: parameters)
-    case "Adagrad": return Adagrad(parameters: parameters)
-    default: return Adam(parameters: parameters)
-    }
+    (OptimizerChoice(stateKind: state.kind) ?? .adam).make(parameters: parameters)
 }
 
 /// The input of one example for a network whose first layer fixes it (a dense layer's inputs, a

@@ -49,15 +49,7 @@ struct FuzzCorpusReplayTests {
             let path = "\(directory)/\(name)"
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             guard let (model, state) = try? Model<Float>.loadCheckpoint(from: path) else { continue }
-            let parameters = model.parameters
-            let optimizer: any Optimizer<Float>
-            switch state.optimizer.kind {
-            case "SGD": optimizer = SGD(parameters: parameters)
-            case "RMSProp": optimizer = RMSProp(parameters: parameters)
-            case "Adagrad": optimizer = Adagrad(parameters: parameters)
-            case "AdamW": optimizer = AdamW.make(parameters: parameters)
-            default: optimizer = Adam(parameters: parameters)
-            }
+            let optimizer = (OptimizerChoice(stateKind: state.optimizer.kind) ?? .adam).make(parameters: model.parameters)
             Self.expectReaderError(name, OptimizerStateError.self) { try optimizer.load(state: state.optimizer) }
             if ["negative-learning-rate", "nesterov-without-momentum", "beta1-one"].contains(where: name.contains) {
                 #expect((try? optimizer.load(state: state.optimizer)) == nil, "\(name): a crafted optimizer state was accepted")
