@@ -43,7 +43,7 @@ enum BenchCommand {
         let peak = GEMM.measuredPeakGFLOPS()
         let limit = peak > 0 ? peak : 228
         results["limit_gflops"] = limit
-        results["native_kernel"] = GEMM.nativeKernel
+        results["native_kernel"] = GEMM.nativeKernel.rawValue
         say(String(format: "machine fp32 FLOP limit (FMA loop on %d threads): %.0f GFLOP/s", Parallel.threadCount, peak)
               + (peak > 0 ? "" : " (no FMA: using the notes' 228 GFLOP/s)"))
 

@@ -67,11 +67,21 @@ public enum GEMM {
     #endif
 
     /// The micro-kernel `native` runs on this CPU: `avx512`, `avx2`, or `swift` when the CPU lacks FMA.
-    public static let nativeKernel: String = ["swift", "avx2", "avx512"][Int(synapse_cpu_level())]
+    public static let nativeKernel: MicroKernel = [.swift, .avx2, .avx512][Int(synapse_cpu_level())]
 
     /// A register-tile implementation and the width of the B strips it reads.
-    enum MicroKernel {
-        case swift, avx2, avx512
+    public enum MicroKernel: String, Sendable, CustomStringConvertible {
+        /// The pure-Swift 6×8 tile (SIMD8; SSE without target flags).
+        case swift
+        /// The C 6×16 tile with AVX2 and FMA.
+        case avx2
+        /// The C 6×32 tile with AVX-512.
+        case avx512
+
+        /// The kernel's name (`avx512`), as `synapse bench` prints it.
+        public var description: String { rawValue }
+
+        /// Columns of B per strip.
         var nr: Int {
             switch self {
             case .swift: return 8
@@ -83,12 +93,7 @@ public enum GEMM {
 
     /// The micro-kernel for `Float` under the current backend.
     static var floatKernel: MicroKernel {
-        guard backend == .native else { return .swift }
-        switch nativeKernel {
-        case "avx512": return .avx512
-        case "avx2": return .avx2
-        default: return .swift
-        }
+        backend == .native ? nativeKernel : .swift
     }
 
     /// The machine's measured fp32 FLOP limit: a loop of independent fused multiply-adds on the

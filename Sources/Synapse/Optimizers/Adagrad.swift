@@ -2,7 +2,7 @@
 public final class Adagrad<Scalar: TensorScalar>: Optimizer {
     /// The parameters updated.
     public let parameters: [Tensor<Scalar>]
-    /// η.
+    /// η, the learning rate.
     public var learningRate: Double
     /// The learning-rate decay per step.
     public var learningRateDecay: Double
@@ -10,7 +10,7 @@ public final class Adagrad<Scalar: TensorScalar>: Optimizer {
     public var weightDecay: Double
     /// The starting value of the sum of squares.
     public let initialAccumulatorValue: Double
-    /// ε.
+    /// ε, added to the denominator √(Σg²) + ε.
     public var epsilon: Double
     private var slots: OptimizerSlots<Scalar>
 

@@ -5,7 +5,7 @@ import Foundation
 public final class Adam<Scalar: TensorScalar>: Optimizer {
     /// The parameters updated.
     public let parameters: [Tensor<Scalar>]
-    /// η.
+    /// η, the learning rate.
     public var learningRate: Double
     /// β₁, the decay of the first moment.
     public var beta1: Double

@@ -3,11 +3,11 @@
 public final class RMSProp<Scalar: TensorScalar>: Optimizer {
     /// The parameters updated.
     public let parameters: [Tensor<Scalar>]
-    /// η.
+    /// η, the learning rate.
     public var learningRate: Double
     /// α, the decay of the square average.
     public var alpha: Double
-    /// ε.
+    /// ε, added to the denominator √v + ε.
     public var epsilon: Double
     /// λ, L2 weight decay.
     public var weightDecay: Double

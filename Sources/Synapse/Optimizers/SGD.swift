@@ -3,7 +3,7 @@
 public final class SGD<Scalar: TensorScalar>: Optimizer {
     /// The parameters updated.
     public let parameters: [Tensor<Scalar>]
-    /// η.
+    /// η, the learning rate.
     public var learningRate: Double
     /// μ (0: plain SGD).
     public var momentum: Double
