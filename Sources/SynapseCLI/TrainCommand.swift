@@ -30,8 +30,8 @@ enum TrainCommand {
                                    may be left out and are taken from the data
           --loss NAME              classification: cross_entropy (default), nll, bce_logits, bce (2 classes);
                                    regression: mse (default), mae, huber
-          --optimizer NAME         adam (default), adamw, sgd, rmsprop, adagrad
-          --lr RATE                learning rate (default: 0.001; 0.01 for sgd and adagrad)
+          --optimizer NAME         adam (default), adamw, sgd, rmsprop, adagrad, lion
+          --lr RATE                learning rate (default: 0.001; 0.01 for sgd and adagrad, 0.0001 for lion)
           --epochs N|auto          epochs (default: auto, about 2 000 updates, 20 to 500 epochs)
           --batch-size N           examples per update (default: 32)
           --validation-split F     fraction held out to measure generalisation (default: 0.1; 0 for none)
