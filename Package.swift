@@ -23,7 +23,10 @@ let package = Package(
         .target(name: "Synapse",
                 dependencies: ["CZlib", "CSynapseKernels", .target(name: "CBLAS", condition: .when(traits: ["OpenBLAS"]))],
                 path: "Sources/Synapse"),
-        .executableTarget(name: "SynapseCLI", dependencies: ["Synapse"], path: "Sources/SynapseCLI"),
-        .testTarget(name: "SynapseTests", dependencies: ["Synapse"], path: "Tests/SynapseTests"),
+        // Every command's logic, as a library (the top floor): testable in-process.
+        .target(name: "SynapseCommandLine", dependencies: ["Synapse"], path: "Sources/SynapseCommandLine"),
+        // The `synapse` executable: a few lines of main.
+        .executableTarget(name: "SynapseCLI", dependencies: ["SynapseCommandLine"], path: "Sources/SynapseCLI"),
+        .testTarget(name: "SynapseTests", dependencies: ["Synapse", "SynapseCommandLine"], path: "Tests/SynapseTests"),
     ]
 )
