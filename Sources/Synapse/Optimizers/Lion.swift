@@ -40,24 +40,12 @@ public final class Lion<Scalar: TensorScalar>: Optimizer {
             let m = slots.buffer("exp_avg", index, like: p)
             // Concrete Float and Double loops: no generic arithmetic per element.
             if Scalar.self == Float.self {
-                Self.update(rebound(p.data, Float.self), gradient: rebound(g.data, Float.self), momentum: rebound(m.data, Float.self), count: p.count,
-                            learningRate: Float(learningRate), beta1: Float(beta1), beta2: Float(beta2), weightDecay: Float(weightDecay))
+                lionUpdate(rebound(p.data, Float.self), gradient: rebound(g.data, Float.self), momentum: rebound(m.data, Float.self), count: p.count,
+                           learningRate: Float(learningRate), beta1: Float(beta1), beta2: Float(beta2), weightDecay: Float(weightDecay))
             } else {
-                Self.update(rebound(p.data, Double.self), gradient: rebound(g.data, Double.self), momentum: rebound(m.data, Double.self), count: p.count,
-                            learningRate: learningRate, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
+                lionUpdate(rebound(p.data, Double.self), gradient: rebound(g.data, Double.self), momentum: rebound(m.data, Double.self), count: p.count,
+                           learningRate: learningRate, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
             }
-        }
-    }
-
-    /// The update of one parameter (see the formulas above), in place.
-    private static func update<T: BinaryFloatingPoint>(_ theta: UnsafeMutablePointer<T>, gradient g: UnsafeMutablePointer<T>,
-                                                       momentum m: UnsafeMutablePointer<T>, count: Int,
-                                                       learningRate eta: T, beta1: T, beta2: T, weightDecay lambda: T) {
-        for i in 0..<count {
-            let c = beta1 * m[i] + (1 - beta1) * g[i]
-            let sign: T = c > 0 ? 1 : c < 0 ? -1 : 0
-            theta[i] -= eta * (sign + lambda * theta[i])
-            m[i] = beta2 * m[i] + (1 - beta2) * g[i]
         }
     }
 
@@ -73,6 +61,19 @@ public final class Lion<Scalar: TensorScalar>: Optimizer {
         let weightDecay = try state.value("weightDecay", atLeast: 0)
         try slots.load(state, kind: "Lion", parameters: parameters)
         (self.learningRate, self.beta1, self.beta2, self.weightDecay) = (rate, beta1, beta2, weightDecay)
+    }
+}
+
+/// Lion's update of one parameter (see ``Lion``), in place; a free function so that each call
+/// site, with concrete `Float` or `Double` pointers, gets a fully specialised loop.
+private func lionUpdate<T: BinaryFloatingPoint>(_ theta: UnsafeMutablePointer<T>, gradient g: UnsafeMutablePointer<T>,
+                                                momentum m: UnsafeMutablePointer<T>, count: Int,
+                                                learningRate eta: T, beta1: T, beta2: T, weightDecay lambda: T) {
+    for i in 0..<count {
+        let c = beta1 * m[i] + (1 - beta1) * g[i]
+        let sign: T = c > 0 ? 1 : c < 0 ? -1 : 0
+        theta[i] -= eta * (sign + lambda * theta[i])
+        m[i] = beta2 * m[i] + (1 - beta2) * g[i]
     }
 }
 
