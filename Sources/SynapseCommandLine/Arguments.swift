@@ -24,7 +24,7 @@ struct Arguments {
             if argument == "--" { onlyPositional = true; continue }
             if argument == "-h" || argument == "--help" { options["help"] = "true"; continue }
             guard argument.hasPrefix("--") else {
-                throw CommandLineError.usage("unknown option '\(ResourceLimits.excerpt(argument))'", command: command)
+                throw CommandLineError.usage("unknown option '\(Excerpt.of(argument))'", command: command)
             }
             var name = String(argument.dropFirst(2))
             var value: String? = nil
@@ -45,7 +45,7 @@ struct Arguments {
                 }
                 options[name] = value
             } else {
-                throw CommandLineError.usage("unknown option '--\(ResourceLimits.excerpt(name))'", command: command)
+                throw CommandLineError.usage("unknown option '--\(Excerpt.of(name))'", command: command)
             }
         }
     }
@@ -73,7 +73,7 @@ struct Arguments {
     mutating func adopt(stored: [String: String], changeable: Set<String>, source: String, command: String) throws {
         for (key, value) in stored.sorted(by: { $0.key < $1.key }) {
             if let given = options[key], given != value, !changeable.contains(key) {
-                throw CommandLineError.usage("'--\(key) \(ResourceLimits.excerpt(given))' differs from the run in \(source) ('\(ResourceLimits.excerpt(value))'); a resumed run keeps its settings", command: command)
+                throw CommandLineError.usage("'--\(key) \(Excerpt.of(given))' differs from the run in \(source) ('\(Excerpt.of(value))'); a resumed run keeps its settings", command: command)
             }
             if options[key] == nil { options[key] = value }
         }
@@ -89,7 +89,7 @@ struct Arguments {
     func double(_ name: String, default defaultValue: Double, in range: ClosedRange<Double>, command: String) throws -> Double {
         guard let text = options[name] else { return defaultValue }
         guard let value = Double(text), value.isFinite, range.contains(value) else {
-            throw CommandLineError.usage("option '--\(name)' expects a number in \(range.lowerBound)...\(range.upperBound), got '\(ResourceLimits.excerpt(text))'", command: command)
+            throw CommandLineError.usage("option '--\(name)' expects a number in \(range.lowerBound)...\(range.upperBound), got '\(Excerpt.of(text))'", command: command)
         }
         return value
     }
@@ -98,7 +98,7 @@ struct Arguments {
     func choice(_ name: String, _ choices: [String], default defaultValue: String?, command: String) throws -> String? {
         guard let text = options[name] else { return defaultValue }
         guard choices.contains(text.lowercased()) else {
-            throw CommandLineError.usage("option '--\(name)' must be one of \(choices.joined(separator: ", ")), got '\(ResourceLimits.excerpt(text))'", command: command)
+            throw CommandLineError.usage("option '--\(name)' must be one of \(choices.joined(separator: ", ")), got '\(Excerpt.of(text))'", command: command)
         }
         return text.lowercased()
     }
@@ -118,7 +118,7 @@ struct Arguments {
     func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>, command: String) throws -> Int {
         guard let text = options[name] else { return defaultValue }
         guard let value = Int(text), range.contains(value) else {
-            throw CommandLineError.usage("option '--\(name)' expects an integer in \(range.lowerBound)...\(range.upperBound), got '\(ResourceLimits.excerpt(text))'", command: command)
+            throw CommandLineError.usage("option '--\(name)' expects an integer in \(range.lowerBound)...\(range.upperBound), got '\(Excerpt.of(text))'", command: command)
         }
         return value
     }

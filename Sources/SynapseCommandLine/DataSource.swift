@@ -107,7 +107,7 @@ enum DataSource {
             // position would silently feed the wrong columns.
             let missing = names.filter { !header.contains($0) }
             guard missing.isEmpty else {
-                let listed = missing.prefix(5).map { "'\(ResourceLimits.excerpt($0))'" }.joined(separator: ", ") + (missing.count > 5 ? ", … (\(missing.count) in all)" : "")
+                let listed = missing.prefix(5).map { "'\(Excerpt.of($0))'" }.joined(separator: ", ") + (missing.count > 5 ? ", … (\(missing.count) in all)" : "")
                 throw CommandLineError.failure("\(path): the header lacks the model's feature column\(missing.count == 1 ? "" : "s") \(listed); give '--features' to choose columns, or a file without a header to match by position")
             }
             featureColumns = names.map { .name($0) }

@@ -89,7 +89,7 @@ enum TrainCommand {
             scaleName = try options.choice("scale", ["standard", "minmax", "global", "none"], default: "standard", command: "train")!
             hidden = try TrainCommand.layerSizes(options.string("layers") ?? "100")
             guard let function = ActivationFunction(name: options.string("activation") ?? "relu") else {
-                throw CommandLineError.usage("option '--activation' must be one of \(ActivationFunction.names.joined(separator: ", ")), got '\(ResourceLimits.excerpt(options.string("activation") ?? ""))'", command: "train")
+                throw CommandLineError.usage("option '--activation' must be one of \(ActivationFunction.names.joined(separator: ", ")), got '\(Excerpt.of(options.string("activation") ?? ""))'", command: "train")
             }
             activation = function
             optimizerName = try options.choice("optimizer", OptimizerChoice.allCases.map(\.rawValue), default: "adam", command: "train")!
@@ -104,7 +104,7 @@ enum TrainCommand {
             _ = try options.integer("early-stopping", default: 0, in: 0...1_000_000, command: "train")
             if let planned = options.string("planned-epochs") {
                 guard let value = Int(planned), (1...1_000_000).contains(value) else {
-                    throw CommandLineError.usage("'planned-epochs' must be an integer in 1...1000000, got '\(ResourceLimits.excerpt(planned))'", command: "train")
+                    throw CommandLineError.usage("'planned-epochs' must be an integer in 1...1000000, got '\(Excerpt.of(planned))'", command: "train")
                 }
             }
         }
@@ -138,7 +138,7 @@ enum TrainCommand {
             var stored = state.configuration
             stored.removeValue(forKey: "arch")   // older checkpoints stored the architecture file's path; the checkpoint holds the network
             if let unknown = stored.keys.sorted().first(where: { !storedSettings.contains($0) }) {
-                throw CommandLineError.failure("\(path): the checkpoint's settings hold '\(ResourceLimits.excerpt(unknown))', which is not a setting a run stores")
+                throw CommandLineError.failure("\(path): the checkpoint's settings hold '\(Excerpt.of(unknown))', which is not a setting a run stores")
             }
             do { _ = try Settings(Arguments(options: stored)) } catch let error as CommandLineError {
                 if case .usage(let message, _) = error { throw CommandLineError.failure("\(path): a stored setting is not valid: \(message)") }

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// Where the shared data and reference outputs live: `$SYNAPSE_SHARED`, or `../shared` beside the
 /// repository (as in CI). Tests that need it fail — never pass silently — when it is missing.

@@ -1,5 +1,8 @@
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// A Double tensor of normal draws, optionally shifted away from kinks (0 for abs, bounds for clamp).
 private func random(_ shape: [Int], seed: UInt32, offset: Double = 0, scale: Double = 1) -> Tensor<Double> {

@@ -3,7 +3,10 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// Runs the built `synapse` binary (next to the test bundle: `swift test` builds every product).
 /// `launcher` is a command that runs the binary given after it (`setpriv …`, `sh -c 'ulimit …; exec "$0" "$@"'`).

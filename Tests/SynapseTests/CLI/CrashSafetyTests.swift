@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 @Suite("Checkpoints from the command line; crash safety")
 struct CrashSafetyTests {

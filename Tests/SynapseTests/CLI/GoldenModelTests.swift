@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// Models trained by `synapse train` with a fixed seed, compared byte for byte with files trained by
 /// the code of before the "one home for each fact" redesign (`Tests/Golden/`): moving code between

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// Regression cases for the second round of the "hostile files and paths" issue (a review of the
 /// first round's fixes): targets that are not the model's classes, models whose network does not

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// Regression cases for the attacks of the "hostile files and paths" issue: each ran against the
 /// tool before the fix and crashed it, destroyed a file or answered wrongly with exit status 0.

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// Every file of the fuzz corpora (`Fuzz/corpus/<target>`: seeds, crafted hostile files and the
 /// fuzzers' findings) replayed through the readers its fuzz target drives: each must load or be

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// One malformed file, the reader that must reject it, and words its error must contain.
 struct MalformedFile: CustomStringConvertible, Sendable {

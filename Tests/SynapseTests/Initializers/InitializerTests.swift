@@ -1,5 +1,8 @@
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// Mean and variance of a tensor's elements.
 private func moments(_ t: Tensor<Double>) -> (mean: Double, variance: Double) {

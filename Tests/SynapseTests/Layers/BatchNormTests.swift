@@ -1,5 +1,8 @@
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 @Suite("Batch normalisation")
 struct BatchNormTests {

@@ -1,5 +1,8 @@
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// conv2d computed from its definition, in Double.
 private func naiveConvolution(_ x: Tensor<Double>, _ w: Tensor<Double>, _ b: Tensor<Double>?, stride: Pair2D, padding: Pair2D,

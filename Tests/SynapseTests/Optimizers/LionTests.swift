@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// Lion against the paper's update (Chen et al. 2023, Algorithm 2), worked by hand:
 /// c = β₁m + (1 − β₁)g, θ ← θ − η(sign(c) + λθ), m ← β₂m + (1 − β₂)g.

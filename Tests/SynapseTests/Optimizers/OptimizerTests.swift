@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// An optimizer built over one parameter, with its first three iterates computed in closed form
 /// (PyTorch's update rules, evaluated in Python floats) for the loss L(θ) = Σ (θ − [1, −2])²

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// Tests of the raw Mersenne Twister stream against NumPy's legacy `RandomState`.
 @Suite("MT19937")

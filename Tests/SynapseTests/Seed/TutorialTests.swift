@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// The reference printout of the tutorial's NumPy program, split into losses and predictions.
 private func referenceOutput() throws -> (lines: [String], losses: [Double]) {

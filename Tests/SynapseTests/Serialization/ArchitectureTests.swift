@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 @Suite("Architectures: JSON specs, shape inference, CNN model files")
 struct ArchitectureTests {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// Library-level cases of the "hostile files" issue: limits that bound memory, files refused
 /// before they are written, integrity reported to the caller.
@@ -92,9 +95,9 @@ struct HostileModelFileTests {
 
     @Test("field excerpts are cut at 80 characters with an ellipsis")
     func excerpts() {
-        #expect(ResourceLimits.excerpt("short") == "short")
-        #expect(ResourceLimits.excerpt(String(repeating: "é", count: 80)) == String(repeating: "é", count: 80))
-        #expect(ResourceLimits.excerpt(String(repeating: "x", count: 1_000_000)) == String(repeating: "x", count: 80) + "…")
+        #expect(Excerpt.of("short") == "short")
+        #expect(Excerpt.of(String(repeating: "é", count: 80)) == String(repeating: "é", count: 80))
+        #expect(Excerpt.of(String(repeating: "x", count: 1_000_000)) == String(repeating: "x", count: 80) + "…")
     }
 
     @Test("--config values: 0 and 1 are numbers, true and false are flags")

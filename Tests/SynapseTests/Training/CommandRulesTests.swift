@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// The rules `synapse train`, `predict` and `evaluate` apply, now library API: task inference, the
 /// optimizer by name, the MLP, the "auto" epochs and the outputs → classes rule.

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Synapse
+import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseTraining
 
 /// The digits data set: 1 797 rows, 64 pixel counts (0–16) and a label.
 func loadDigits() throws -> Dataset<Float> {

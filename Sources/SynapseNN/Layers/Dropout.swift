@@ -1,0 +1,30 @@
+import SynapseCore
+/// Randomly zeroes a fraction `rate` of its inputs during training and scales the rest by
+/// 1/(1 − rate) ("inverted dropout", as PyTorch); the identity in evaluation mode.
+public final class Dropout<Scalar: TensorScalar>: Layer {
+    /// The probability of zeroing each element.
+    public let rate: Double
+    /// Whether dropout is active.
+    public var isTraining = true
+    /// The generator the masks are drawn from (seeded, so training is reproducible).
+    public var generator: RandomGenerator
+
+    /// A dropout layer with drop probability `rate` in [0, 1), drawing masks from a generator seeded with `seed`.
+    public init(rate: Double, seed: UInt32 = 0) {
+        precondition(rate >= 0 && rate < 1, "Dropout rate must be in [0, 1), got \(rate)")
+        self.rate = rate
+        self.generator = RandomGenerator(seed: seed)
+    }
+
+    /// `x ⊙ m / (1 − rate)` with `m ~ Bernoulli(1 − rate)` in training; `x` in evaluation.
+    public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+        guard isTraining, rate > 0 else { return x }
+        // The mask is a constant of the graph, so the gradient is the same mask: ∂L/∂x = g ⊙ m / (1 − p).
+        let uniform = Tensor<Scalar>(randomUniform: x.shape, generator: &generator)
+        let mask = (uniform .> Scalar(rate)) * Scalar(1 / (1 - rate))
+        return x * mask
+    }
+
+    /// `Dropout(0.5)`.
+    public var summary: String { "Dropout(\(rate))" }
+}

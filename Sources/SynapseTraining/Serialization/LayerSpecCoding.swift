@@ -1,0 +1,186 @@
+import SynapseCore
+import SynapseNN
+import Foundation
+
+// The JSON form of a `LayerSpec`, which model files store and `synapse train --arch` reads. Every
+// layer is an object with a "type"; sizes a user may leave out when writing an architecture by hand
+// ("in" of dense and conv2d, "features" of batchnorm) decode as 0 and are inferred from the data by
+// `LayerSpec.resolved(for:)`. Pairs ("kernel", "stride", …) are a number or [height, width].
+//
+//   {"type": "conv2d", "in": 1, "out": 6, "kernel": 5, "stride": 1, "padding": "same", "dilation": 1, "bias": true}
+//   {"type": "maxpool2d", "kernel": 2, "stride": 2, "padding": 0}      ("avgpool2d" likewise)
+//   {"type": "global_avg_pool"}   {"type": "flatten"}   {"type": "reshape", "shape": [1, 28, 28]}
+//   {"type": "batchnorm", "features": 16, "momentum": 0.1, "eps": 1e-5, "affine": true}
+//   {"type": "dense", "in": 400, "out": 120, "bias": true, "activation": "relu"}
+//   {"type": "activation", "function": "relu"}   {"type": "dropout", "rate": 0.5}
+//   {"type": "sequential", "layers": [...]}
+
+extension LayerSpec {
+    private enum Key: String, CodingKey {
+        case type, `in`, out, bias, activation, function, rate, layers, kernel, stride, padding, dilation, features, momentum, eps, affine, shape
+    }
+
+    /// Decodes the JSON form above; optional fields take PyTorch's defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        func activation(_ key: Key, default fallback: ActivationFunction? = nil) throws -> ActivationFunction {
+            if let fallback, !c.contains(key) { return fallback }
+            let name = try c.decode(String.self, forKey: key)
+            guard let function = ActivationFunction(name: name) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "unknown activation '\(name)' (known: \(ActivationFunction.names.joined(separator: ", ")))")
+            }
+            return function
+        }
+        func pair(_ key: Key, default fallback: Pair2D?) throws -> Pair2D {
+            if let fallback, !c.contains(key) { return fallback }
+            return try c.decode(Pair2D.self, forKey: key)
+        }
+        func value<T: Decodable>(_ key: Key, default fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
+        switch try c.decode(String.self, forKey: .type) {
+        case "dense":
+            self = .dense(inputs: try value(.in, default: 0), outputs: try c.decode(Int.self, forKey: .out),
+                          bias: try value(.bias, default: true), activation: try activation(.activation, default: .identity))
+        case "activation": self = .activation(try activation(.function))
+        case "dropout": self = .dropout(rate: try c.decode(Double.self, forKey: .rate))
+        case "flatten": self = .flatten
+        case "conv2d":
+            let kernel = try pair(.kernel, default: nil), dilation = try pair(.dilation, default: 1)
+            let padding: Pair2D
+            if (try? c.decode(String.self, forKey: .padding)) == "same" {
+                // Sizes from a file: bounded before any arithmetic on them.
+                guard [kernel.y, kernel.x, dilation.y, dilation.x].allSatisfy({ (1...(1 << 20)).contains($0) }) else {
+                    throw DecodingError.dataCorruptedError(forKey: .padding, in: c, debugDescription: "'same' padding needs a kernel and dilation in 1...1048576, got kernel \(kernel.y)×\(kernel.x), dilation \(dilation.y)×\(dilation.x)")
+                }
+                guard (dilation.y * (kernel.y - 1)) % 2 == 0, (dilation.x * (kernel.x - 1)) % 2 == 0 else {
+                    throw DecodingError.dataCorruptedError(forKey: .padding, in: c, debugDescription: "'same' padding needs an odd kernel size, got \(kernel.y)×\(kernel.x)")
+                }
+                padding = Pair2D(dilation.y * (kernel.y - 1) / 2, dilation.x * (kernel.x - 1) / 2)
+            } else {
+                padding = try pair(.padding, default: 0)
+            }
+            self = .conv2d(inputs: try value(.in, default: 0), outputs: try c.decode(Int.self, forKey: .out), kernel: kernel,
+                           stride: try pair(.stride, default: 1), padding: padding, dilation: dilation, bias: try value(.bias, default: true))
+        case let type where type == "maxpool2d" || type == "avgpool2d":
+            let kernel = try pair(.kernel, default: nil)
+            self = .pool2d(type == "maxpool2d" ? .max : .average, kernel: kernel, stride: try pair(.stride, default: kernel),
+                           padding: try pair(.padding, default: 0))
+        case "global_avg_pool": self = .globalAveragePool
+        case "batchnorm":
+            self = .batchNorm(features: try value(.features, default: 0), momentum: try value(.momentum, default: 0.1),
+                              epsilon: try value(.eps, default: 1e-5), affine: try value(.affine, default: true))
+        case "reshape": self = .reshape(try c.decode([Int].self, forKey: .shape))
+        case "sequential": self = .sequential(try c.decode([LayerSpec].self, forKey: .layers))
+        case let other:
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown layer type '\(other)' (known: dense, conv2d, maxpool2d, avgpool2d, global_avg_pool, batchnorm, activation, dropout, flatten, reshape, sequential)")
+        }
+    }
+
+    /// Encodes the JSON form above, every field written out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        switch self {
+        case .dense(let inputs, let outputs, let bias, let activation):
+            try c.encode("dense", forKey: .type)
+            try c.encode(inputs, forKey: .in)
+            try c.encode(outputs, forKey: .out)
+            try c.encode(bias, forKey: .bias)
+            try c.encode(activation.description, forKey: .activation)
+        case .activation(let function):
+            try c.encode("activation", forKey: .type)
+            try c.encode(function.description, forKey: .function)
+        case .dropout(let rate):
+            try c.encode("dropout", forKey: .type)
+            try c.encode(rate, forKey: .rate)
+        case .flatten:
+            try c.encode("flatten", forKey: .type)
+        case .conv2d(let inputs, let outputs, let kernel, let stride, let padding, let dilation, let bias):
+            try c.encode("conv2d", forKey: .type)
+            try c.encode(inputs, forKey: .in)
+            try c.encode(outputs, forKey: .out)
+            try c.encode(kernel, forKey: .kernel)
+            try c.encode(stride, forKey: .stride)
+            try c.encode(padding, forKey: .padding)
+            try c.encode(dilation, forKey: .dilation)
+            try c.encode(bias, forKey: .bias)
+        case .pool2d(let kind, let kernel, let stride, let padding):
+            try c.encode(kind == .max ? "maxpool2d" : "avgpool2d", forKey: .type)
+            try c.encode(kernel, forKey: .kernel)
+            try c.encode(stride, forKey: .stride)
+            try c.encode(padding, forKey: .padding)
+        case .globalAveragePool:
+            try c.encode("global_avg_pool", forKey: .type)
+        case .batchNorm(let features, let momentum, let epsilon, let affine):
+            try c.encode("batchnorm", forKey: .type)
+            try c.encode(features, forKey: .features)
+            try c.encode(momentum, forKey: .momentum)
+            try c.encode(epsilon, forKey: .eps)
+            try c.encode(affine, forKey: .affine)
+        case .reshape(let shape):
+            try c.encode("reshape", forKey: .type)
+            try c.encode(shape, forKey: .shape)
+        case .sequential(let layers):
+            try c.encode("sequential", forKey: .type)
+            try c.encode(layers, forKey: .layers)
+        }
+    }
+}
+
+extension LayerSpec {
+    /// Reads an architecture (hand-written, sizes possibly left out, or as a model file stores it) from JSON.
+    /// - Throws: ``DataError`` naming the file and what is wrong with it.
+    public static func read(from path: String) throws -> LayerSpec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(path: path, "cannot read the architecture file (no such file, or not readable)")
+        }
+        return try decode(data, path: path)
+    }
+
+    /// Decodes an architecture from JSON bytes; `path` names the source in errors.
+    /// - Throws: ``DataError`` for text that is not an architecture or holds impossible sizes.
+    public static func decode(_ data: Data, path: String) throws -> LayerSpec {
+        guard data.count <= 16 << 20 else { throw DataError(path: path, "an architecture over 16 MB is not plausible") }
+        try checkLayerCount(data, path: path)
+        do {
+            let spec = try JSONDecoder().decode(LayerSpec.self, from: data)
+            try spec.validate(maximumParameters: 1 << 31, allowingInferredSizes: true)
+            return spec
+        } catch {
+            throw DataError(path: path, "not a valid architecture: \(describeDecodingError(error))")
+        }
+    }
+}
+
+extension LayerSpec {
+    /// The most layers (JSON objects) an architecture may describe: far beyond real networks (a
+    /// ResNet-152 has ~500), far below what would make decoding take minutes and gigabytes.
+    public static let maximumLayers = 100_000
+
+    /// Refuses, before decoding, architecture JSON with more than ``maximumLayers`` objects
+    /// (a 100 MB header of `{"type":"flatten"}` would be 5 million layers).
+    /// - Throws: ``DataError`` naming `path`.
+    public static func checkLayerCount(_ json: some Sequence<UInt8>, path: String) throws {
+        var objects = 0
+        for byte in json where byte == UInt8(ascii: "{") {
+            objects += 1
+            if objects > maximumLayers {
+                throw DataError(path: path, "the architecture describes more than \(maximumLayers) layers, more than any real network")
+            }
+        }
+    }
+}
+
+/// A one-line reading of a JSON decoding error.
+func describeDecodingError(_ error: any Error) -> String {
+    func at(_ context: DecodingError.Context) -> String {
+        guard !context.codingPath.isEmpty else { return "" }
+        let path = context.codingPath.reduce("") { text, key in key.intValue.map { text + "[\($0)]" } ?? (text.isEmpty ? key.stringValue : text + "." + key.stringValue) }
+        return " at \(path)"
+    }
+    switch error {
+    case DecodingError.dataCorrupted(let context): return context.debugDescription + at(context)
+    case DecodingError.keyNotFound(let key, let context): return "missing '\(key.stringValue)'" + at(context)
+    case DecodingError.typeMismatch(_, let context): return "wrong type" + at(context)
+    case DecodingError.valueNotFound(_, let context): return "missing value" + at(context)
+    default: return "\(error)"
+    }
+}

@@ -1,0 +1,161 @@
+import SynapseCore
+import SynapseNN
+/// A network that cannot take its input: which layer, what it expected and what it got, in the
+/// per-example notation of the error messages (`Conv2D(3 → 6, 5×5) expected input [N, 3, H, W], got [N, 1, 28, 28]`).
+public struct ShapeError: Error, CustomStringConvertible, Equatable {
+    /// The whole message.
+    public let description: String
+
+    /// An error with the given message.
+    public init(_ description: String) { self.description = description }
+}
+
+extension LayerSpec {
+    /// The shape of one example after this layer, for one example of shape `input` (batch axis left out).
+    /// - Throws: ``ShapeError`` naming the layer, the shape it expects and the shape it got.
+    public func outputShape(for input: [Int]) throws(ShapeError) -> [Int] {
+        try resolved(for: input).output
+    }
+
+    /// This architecture with the sizes left out of a hand-written spec (`"in"` of dense and conv2d,
+    /// `"features"` of batchnorm, written as 0) taken from the input, and the output shape of one example.
+    /// - Throws: ``ShapeError`` when a layer cannot take what the previous one gives it.
+    public func resolved(for input: [Int]) throws(ShapeError) -> (spec: LayerSpec, output: [Int]) {
+        func mismatch(_ expected: String) -> ShapeError {
+            ShapeError("\(title) expected input \(expected), got \(Self.format(input))")
+        }
+        let (count, overflow) = Self.product(input)
+        guard !overflow else { throw ShapeError("\(title): an input of \(Self.format(input)) is too large") }
+        switch self {
+        case .dense(let inputs, let outputs, let bias, let activation):
+            guard input.count == 1, inputs == 0 || input[0] == inputs else { 
+                throw mismatch("[N, \(inputs == 0 ? "F" : String(inputs))]" + (input.count > 1 ? " (a flatten layer before it makes rows of images)" : ""))
+            }
+            return (.dense(inputs: input[0], outputs: outputs, bias: bias, activation: activation), [outputs])
+        case .conv2d(let inputs, let outputs, let kernel, let stride, let padding, let dilation, let bias):
+            guard input.count == 3, inputs == 0 || input[0] == inputs else { throw mismatch("[N, \(inputs == 0 ? "C" : String(inputs)), H, W]") }
+            guard input.allSatisfy({ $0 <= Self.largestSide }) else { throw ShapeError("\(title): an input of \(Self.format(input)) is too large") }
+            let g = ConvolutionGeometry(height: input[1], width: input[2], kernelHeight: kernel.y, kernelWidth: kernel.x, strideY: stride.y,
+                                        strideX: stride.x, padY: padding.y, padX: padding.x, dilationY: dilation.y, dilationX: dilation.x)
+            guard g.outputHeight > 0, g.outputWidth > 0 else {
+                throw ShapeError("\(title): its window does not fit an input of \(input[1])×\(input[2]) (input \(Self.format(input)))")
+            }
+            return (.conv2d(inputs: input[0], outputs: outputs, kernel: kernel, stride: stride, padding: padding, dilation: dilation, bias: bias),
+                    [outputs, g.outputHeight, g.outputWidth])
+        case .pool2d(_, let kernel, let stride, let padding):
+            guard input.count == 3 else { throw mismatch("[N, C, H, W]") }
+            guard input.allSatisfy({ $0 <= Self.largestSide }) else { throw ShapeError("\(title): an input of \(Self.format(input)) is too large") }
+            let g = ConvolutionGeometry(height: input[1], width: input[2], kernelHeight: kernel.y, kernelWidth: kernel.x, strideY: stride.y,
+                                        strideX: stride.x, padY: padding.y, padX: padding.x, dilationY: 1, dilationX: 1)
+            guard g.outputHeight > 0, g.outputWidth > 0 else {
+                throw ShapeError("\(title): its window does not fit an input of \(input[1])×\(input[2]) (input \(Self.format(input)))")
+            }
+            return (self, [input[0], g.outputHeight, g.outputWidth])
+        case .globalAveragePool:
+            guard input.count == 3 else { throw mismatch("[N, C, H, W]") }
+            return (self, [input[0]])
+        case .batchNorm(let features, let momentum, let epsilon, let affine):
+            guard input.count == 1 || input.count == 3, features == 0 || input[0] == features else {
+                let c = features == 0 ? "C" : String(features)
+                throw mismatch("[N, \(c)] or [N, \(c), H, W]")
+            }
+            return (.batchNorm(features: input[0], momentum: momentum, epsilon: epsilon, affine: affine), input)
+        case .reshape(let shape):
+            let (size, tooLarge) = Self.product(shape)
+            guard shape.allSatisfy({ $0 > 0 }), !tooLarge else { throw ShapeError("\(title): a shape needs positive sizes of a sensible product") }
+            guard count == size else { throw mismatch("\(size) values per example") }
+            return (self, shape)
+        case .flatten:
+            return (self, [count])
+        case .activation, .dropout:
+            return (self, input)
+        case .sequential(let layers):
+            var shape = input, resolvedLayers: [LayerSpec] = []
+            for (index, layer) in layers.enumerated() {
+                do {
+                    let (spec, output) = try layer.resolved(for: shape)
+                    resolvedLayers.append(spec)
+                    shape = output
+                } catch {
+                    throw ShapeError("layer \(index) of the network: \(error.description)")
+                }
+            }
+            return (.sequential(resolvedLayers), shape)
+        }
+    }
+
+    /// The most values one example needs at once in any layer — its input, its output, or a
+    /// convolution's lowered input (C·kh·kw·OH·OW values): what running the network on a batch
+    /// allocates per example at most (`Int.max` when the input does not fit or the count overflows).
+    public func largestActivation(for input: [Int]) -> Int {
+        func size(_ shape: [Int]) -> Int { Self.product(shape).overflow ? Int.max : Self.product(shape).value }
+        switch self {
+        case .sequential(let layers):
+            var shape = input, largest = size(input)
+            for layer in layers {
+                guard let output = try? layer.outputShape(for: shape) else { return Int.max }
+                largest = Swift.max(largest, layer.largestActivation(for: shape))
+                shape = output
+            }
+            return largest
+        case .conv2d(_, _, let kernel, _, _, _, _):
+            guard let output = try? outputShape(for: input) else { return Int.max }
+            let lowered = size([input[0], kernel.y, kernel.x, output[1], output[2]])
+            return Swift.max(size(input), size(output), lowered)
+        default:
+            guard let output = try? outputShape(for: input) else { return Int.max }
+            return Swift.max(size(input), size(output))
+        }
+    }
+
+    /// The largest height, width or channel count a convolution or pooling layer takes (2^40): with
+    /// windows, strides, dilations and paddings of at most 2^20 (``validate(maximumParameters:allowingInferredSizes:)``),
+    /// the output-size formula cannot overflow.
+    static let largestSide = 1 << 40
+
+    /// The product of `sizes`, and whether it overflowed.
+    static func product(_ sizes: [Int]) -> (value: Int, overflow: Bool) {
+        var value = 1
+        for size in sizes {
+            let (next, overflow) = value.multipliedReportingOverflow(by: size)
+            if overflow { return (0, true) }
+            value = next
+        }
+        return (value, false)
+    }
+
+    /// `[N, 1, 28, 28]` for the example shape `[1, 28, 28]`.
+    public static func format(_ shape: [Int]) -> String {
+        "[" + (["N"] + shape.map(String.init)).joined(separator: ", ") + "]"
+    }
+
+    /// The layer as its summary names it (`Conv2D(1 → 6, 5×5)`), without building it; unknown sizes show as `?`.
+    public var title: String {
+        func size(_ n: Int) -> String { n == 0 ? "?" : String(n) }
+        switch self {
+        case .dense(let inputs, let outputs, _, let activation):
+            return "Dense(\(size(inputs)) → \(outputs)\(activation == .identity ? "" : ", \(activation)"))"
+        case .conv2d(let inputs, let outputs, let kernel, _, _, _, _):
+            return "Conv2D(\(size(inputs)) → \(outputs), \(kernel.y)×\(kernel.x))"
+        case .pool2d(let kind, let kernel, let stride, let padding): return kind.summary(kernel, stride: stride, padding: padding)
+        case .globalAveragePool: return "GlobalAveragePool"
+        case .batchNorm(let features, _, _, _): return "BatchNorm(\(size(features)))"
+        case .reshape(let shape): return "Reshape(\(shape))"
+        case .flatten: return "Flatten"
+        case .activation(let function): return "Activation(\(function))"
+        case .dropout(let rate): return "Dropout(\(rate))"
+        case .sequential(let layers): return "Sequential(\(layers.count) layers)"
+        }
+    }
+}
+
+extension LayerSpec {
+    /// Whether the network is dense layers, activations, dropout and flattening only (drawn as units and connections).
+    public var isMultilayerPerceptron: Bool {
+        switch self {
+        case .dense, .activation, .dropout, .flatten: return true
+        case .sequential(let layers): return layers.allSatisfy(\.isMultilayerPerceptron)
+        case .conv2d, .pool2d, .globalAveragePool, .batchNorm, .reshape: return false
+        }
+    }
+}
