@@ -54,11 +54,6 @@ where Self.RawSignificand: FixedWidthInteger {
                      b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
-    /// One optimizer update of one parameter in a single pass (see `Kernels/OptimizerKernels.swift`).
-    static func optimizerStep(_ rule: UpdateRule<Self>, parameter: UnsafeMutablePointer<Self>, gradient: UnsafePointer<Self>,
-                              first: UnsafeMutablePointer<Self>?, second: UnsafeMutablePointer<Self>?,
-                              third: UnsafeMutablePointer<Self>?, count: Int)
-
     /// Fills `buffer` with NumPy-compatible normal draws (`mean + standardDeviation · randn()`).
     static func fillNormal(_ buffer: UnsafeMutableBufferPointer<Self>, mean: Double, standardDeviation: Double,
                            generator: inout RandomGenerator)
@@ -131,27 +126,6 @@ extension Float: TensorScalar {
     public static func reduce(_ op: ReductionOperation, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                               outer: Int, axis: Int, inner: Int) {
         Reduction.reduce(op, x, y, outer: outer, axis: axis, inner: inner)
-    }
-
-    /// Concrete `Float` loop; see ``TensorScalar/optimizerStep(_:parameter:gradient:first:second:third:count:)``.
-    public static func optimizerStep(_ rule: UpdateRule<Float>, parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
-                                     first: UnsafeMutablePointer<Float>?, second: UnsafeMutablePointer<Float>?,
-                                     third: UnsafeMutablePointer<Float>?, count: Int) {
-        if case .adam(let lr, let beta1, let beta2, let epsilon, let weightDecay, let decoupled, let bc1, let bc2Root, false) = rule,
-           let m = first, let v = second, GEMM.backend == .native {
-            // Large parameters are updated in two (or more) aligned chunks in parallel: elementwise, so
-            // the result does not depend on the split.
-            let tasks = count >= 1 << 16 ? Parallel.threadCount : 1
-            let chunk = ((count + tasks - 1) / tasks + 15) / 16 * 16
-            Parallel.forEach(tasks: tasks) { task in
-                let start = task * chunk, length = Swift.min(chunk, count - start)
-                guard length > 0 else { return }
-                synapse_adam_f32(parameter + start, gradient + start, m + start, v + start, length, decoupled != 0 ? 1 : 0,
-                                 1 - lr * decoupled, weightDecay, beta1, 1 - beta1, beta2, 1 - beta2, lr / bc1, bc2Root, epsilon)
-            }
-            return
-        }
-        OptimizerKernels.step(rule, parameter: parameter, gradient: gradient, first: first, second: second, third: third, count: count)
     }
 
     /// Concrete `Float` loop; see ``TensorScalar/im2col(_:channels:geometry:into:rowStride:)``.
@@ -255,13 +229,6 @@ extension Double: TensorScalar {
     public static func reduce(_ op: ReductionOperation, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
                               outer: Int, axis: Int, inner: Int) {
         Reduction.reduce(op, x, y, outer: outer, axis: axis, inner: inner)
-    }
-
-    /// Concrete `Double` loop; see ``TensorScalar/optimizerStep(_:parameter:gradient:first:second:third:count:)``.
-    public static func optimizerStep(_ rule: UpdateRule<Double>, parameter: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>,
-                                     first: UnsafeMutablePointer<Double>?, second: UnsafeMutablePointer<Double>?,
-                                     third: UnsafeMutablePointer<Double>?, count: Int) {
-        OptimizerKernels.step(rule, parameter: parameter, gradient: gradient, first: first, second: second, third: third, count: count)
     }
 
     /// Concrete `Double` loop; see ``TensorScalar/im2col(_:channels:geometry:into:rowStride:)``.

@@ -9,50 +9,38 @@ import SynapseCore
 ///
 /// One buffer per parameter (Adam keeps two). The paper's advice: a learning rate 3–10× smaller
 /// than AdamW's and a weight decay 3–10× larger; defaults η = 10⁻⁴, β₁ = 0.9, β₂ = 0.99, λ = 0.
-public final class Lion<Scalar: TensorScalar>: Optimizer {
-    /// The parameters updated.
-    public let parameters: [Tensor<Scalar>]
-    /// η, the learning rate: how far each weight moves per step.
-    public var learningRate: Double
+public final class Lion<Scalar: TensorScalar>: OptimizerBase<Scalar>, Optimizer {
     /// β₁, the weight of the momentum in the interpolation whose sign is the update.
     public var beta1: Double
     /// β₂, the decay of the momentum itself.
     public var beta2: Double
     /// λ, decoupled weight decay (θ shrinks by ηλθ each step).
     public var weightDecay: Double
-    private var slots: OptimizerSlots<Scalar>
 
     /// A Lion optimizer over `parameters`.
     public init(parameters: [Tensor<Scalar>], learningRate: Double = 1e-4, beta1: Double = 0.9, beta2: Double = 0.99,
                 weightDecay: Double = 0) {
-        self.parameters = parameters
-        self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.weightDecay = weightDecay
-        self.slots = OptimizerSlots(parameterCount: parameters.count, bufferNames: ["exp_avg"])
+        super.init(parameters: parameters, learningRate: learningRate, bufferNames: ["exp_avg"])
     }
 
-    /// One update of every parameter with a gradient.
-    public func step() {
-        for (index, p) in parameters.enumerated() {
-            guard let g = p.grad else { continue }
-            _ = slots.advance(index)
-            let m = slots.buffer("exp_avg", index, like: p)
-            // Concrete Float and Double loops: no generic arithmetic per element.
-            if Scalar.self == Float.self {
-                lionUpdate(rebound(p.data, Float.self), gradient: rebound(g.data, Float.self), momentum: rebound(m.data, Float.self), count: p.count,
-                           learningRate: Float(learningRate), beta1: Float(beta1), beta2: Float(beta2), weightDecay: Float(weightDecay))
-            } else {
-                lionUpdate(rebound(p.data, Double.self), gradient: rebound(g.data, Double.self), momentum: rebound(m.data, Double.self), count: p.count,
-                           learningRate: learningRate, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
-            }
+    override var kind: String { "Lion" }
+
+    override var hyperparameters: [String: Double] {
+        ["learningRate": learningRate, "beta1": beta1, "beta2": beta2, "weightDecay": weightDecay]
+    }
+
+    override func update(_ p: Tensor<Scalar>, gradient g: Tensor<Scalar>, index: Int, step: Int) {
+        let m = buffer("exp_avg", index, like: p)
+        if Scalar.self == Float.self {
+            lionUpdate(storage(p, as: Float.self), gradient: storage(g, as: Float.self), momentum: storage(m, as: Float.self), count: p.count,
+                       learningRate: Float(learningRate), beta1: Float(beta1), beta2: Float(beta2), weightDecay: Float(weightDecay))
+        } else {
+            lionUpdate(storage(p, as: Double.self), gradient: storage(g, as: Double.self), momentum: storage(m, as: Double.self), count: p.count,
+                       learningRate: learningRate, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
         }
-    }
-
-    /// Hyper-parameters, steps and momentum buffers.
-    public var state: OptimizerState {
-        slots.state(kind: "Lion", hyperparameters: ["learningRate": learningRate, "beta1": beta1, "beta2": beta2, "weightDecay": weightDecay])
     }
 
     /// Restores a snapshot of a `Lion` optimizer (learning rate and decay ≥ 0, betas in [0, 1)).
@@ -60,7 +48,7 @@ public final class Lion<Scalar: TensorScalar>: Optimizer {
         let (rate, beta1, beta2) = (try state.value("learningRate", atLeast: 0), try state.value("beta1", atLeast: 0, below: 1),
                                     try state.value("beta2", atLeast: 0, below: 1))
         let weightDecay = try state.value("weightDecay", atLeast: 0)
-        try slots.load(state, kind: "Lion", parameters: parameters)
+        try restoreSlots(from: state)
         (self.learningRate, self.beta1, self.beta2, self.weightDecay) = (rate, beta1, beta2, weightDecay)
     }
 }
@@ -76,9 +64,4 @@ private func lionUpdate<T: BinaryFloatingPoint>(_ theta: UnsafeMutablePointer<T>
         theta[i] -= eta * (sign + lambda * theta[i])
         m[i] = beta2 * m[i] + (1 - beta2) * g[i]
     }
-}
-
-/// `pointer` seen as a pointer to `T`, the type the caller has checked it holds.
-private func rebound<S, T>(_ pointer: UnsafeMutablePointer<S>, _: T.Type) -> UnsafeMutablePointer<T> {
-    UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: T.self)
 }

@@ -31,6 +31,71 @@ extension Optimizer {
     }
 }
 
+/// What every optimizer shares — the parameters, the learning rate, per-parameter step counts and
+/// buffers, the loop over parameters that have a gradient, and the state snapshot — so that each
+/// optimizer's file holds only its hyper-parameters and its update rule (as MLX's
+/// `applySingle(gradient:parameter:state:)` or llm.c's one update loop).
+///
+/// A subclass overrides ``update(_:gradient:index:step:)``, ``kind`` and ``hyperparameters``, and
+/// implements `load(state:)` (checking its hyper-parameters, then ``restoreSlots(from:)``).
+public class OptimizerBase<Scalar: TensorScalar> {
+    /// The tensors updated, in order.
+    public let parameters: [Tensor<Scalar>]
+    /// η, the step size (schedules change it between steps).
+    public var learningRate: Double
+    /// Step counts and lazily created buffers, one per parameter.
+    var slots: OptimizerSlots<Scalar>
+
+    /// An optimizer over `parameters` keeping the per-parameter buffers `bufferNames` (PyTorch's
+    /// `state_dict` names: `exp_avg`, `momentum_buffer`, …).
+    init(parameters: [Tensor<Scalar>], learningRate: Double, bufferNames: [String]) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.slots = OptimizerSlots(parameterCount: parameters.count, bufferNames: bufferNames)
+    }
+
+    /// One update of every parameter that has a gradient (parameters without one are skipped and
+    /// their step counts stay).
+    public func step() {
+        for (index, parameter) in parameters.enumerated() {
+            guard let gradient = parameter.grad else { continue }
+            update(parameter, gradient: gradient, index: index, step: slots.advance(index))
+        }
+    }
+
+    /// The update of one parameter; `step` counts this parameter's updates, 1 on the first.
+    func update(_ parameter: Tensor<Scalar>, gradient: Tensor<Scalar>, index: Int, step: Int) {
+        preconditionFailure("\(type(of: self)) must override update(_:gradient:index:step:)")
+    }
+
+    /// The name saved in the state (`SGD`, `Adam`, …), checked when a state is loaded.
+    var kind: String { preconditionFailure("\(type(of: self)) must override kind") }
+
+    /// The hyper-parameters by name, as the state stores them (flags as 0 or 1).
+    var hyperparameters: [String: Double] { preconditionFailure("\(type(of: self)) must override hyperparameters") }
+
+    /// A snapshot of everything the optimizer remembers: kind, hyper-parameters, steps and buffers.
+    public var state: OptimizerState { slots.state(kind: kind, hyperparameters: hyperparameters) }
+
+    /// Restores step counts and buffers from `state` after checking its kind and every buffer's size;
+    /// the subclass's `load(state:)` reads and checks its hyper-parameters first, so nothing changes
+    /// when the state is refused.
+    func restoreSlots(from state: OptimizerState) throws {
+        try slots.load(state, kind: kind, parameters: parameters)
+    }
+
+    /// The buffer `name` of parameter `index`, created shaped like `parameter` and filled with `initial`.
+    func buffer(_ name: String, _ index: Int, like parameter: Tensor<Scalar>, initial: Scalar = 0) -> Tensor<Scalar> {
+        slots.buffer(name, index, like: parameter, initial: initial)
+    }
+}
+
+/// `tensor`'s storage seen as `T`, the concrete type the caller has checked `Scalar` is: optimizers
+/// run their update loops on `Float` or `Double` pointers, so each loop is fully specialised.
+func storage<Scalar, T>(_ tensor: Tensor<Scalar>, as _: T.Type) -> UnsafeMutablePointer<T> {
+    UnsafeMutableRawPointer(tensor.data).assumingMemoryBound(to: T.self)
+}
+
 /// An optimizer's serialisable state: its kind, hyper-parameters, per-parameter step counts and
 /// buffers (values stored as `Double`, exact for `Float` and `Double` parameters).
 public struct OptimizerState: Sendable, Equatable, Codable {

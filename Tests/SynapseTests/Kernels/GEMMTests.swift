@@ -128,13 +128,13 @@ struct GEMMTests {
         for useNative in [true, false] {
             let p = x.copy(), m = Tensor<Float>(zeros: [1000]), v = Tensor<Float>(zeros: [1000])
             for t in 1...3 {
-                let rule = UpdateRule<Float>.adam(learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1,
-                                                  decoupledWeightDecay: 0, biasCorrection1: Float(1 - Foundation.pow(0.9, Double(t))),
-                                                  biasCorrection2Root: Float((1 - Foundation.pow(0.999, Double(t))).squareRoot()), amsgrad: false)
+                let constants = AdamConstants<Float>(learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1,
+                                                     decoupledWeightDecay: 0, biasCorrection1: Float(1 - Foundation.pow(0.9, Double(t))),
+                                                     biasCorrection2Root: Float((1 - Foundation.pow(0.999, Double(t))).squareRoot()))
                 if useNative {
-                    Float.optimizerStep(rule, parameter: p.data, gradient: y.data, first: m.data, second: v.data, third: nil, count: 1000)
+                    adamNative(p.data, gradient: y.data, m: m.data, v: v.data, count: 1000, constants)
                 } else {
-                    OptimizerKernels.step(rule, parameter: p.data, gradient: y.data, first: m.data, second: v.data, third: nil, count: 1000)
+                    adamUpdate(p.data, gradient: y.data, m: m.data, v: v.data, vMax: nil, count: 1000, constants)
                 }
             }
             states.append(p.scalars + m.scalars + v.scalars)
