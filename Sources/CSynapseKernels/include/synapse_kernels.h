@@ -74,7 +74,7 @@ enum synapse_binary { SYNAPSE_ADD = 0, SYNAPSE_SUBTRACT = 1, SYNAPSE_MULTIPLY = 
 /// z[i] = x[i] op y[i] for i < n.
 void synapse_combine_f32(int op, const float *x, const float *y, float *z, long n);
 
-/// One Adam update without AMSGrad (see `UpdateRule.adam`): decay = 1 − η·λ_decoupled (applied when
+/// One Adam update without AMSGrad (the fast path of `Optimizers/Adam.swift`): decay = 1 − η·λ_decoupled (applied when
 /// `decoupled` is nonzero), l2 = λ, c1 = 1 − β₁, c2 = 1 − β₂, step = η / (1 − β₁ᵗ), root = √(1 − β₂ᵗ).
 void synapse_adam_f32(float *p, const float *g, float *m, float *v, long n, int decoupled, float decay,
                       float l2, float b1, float c1, float b2, float c2, float step, float root, float eps);
