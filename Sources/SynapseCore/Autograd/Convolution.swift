@@ -15,6 +15,26 @@ public struct Pair2D: Sendable, Hashable, Codable, ExpressibleByIntegerLiteral {
     public init(integerLiteral value: Int) { self.init(value, value) }
 }
 
+extension ConvolutionGeometry {
+    /// The geometry of a `kernel` window moved by `stride` over a `height×width` plane padded by
+    /// `padding`, its taps `dilation` apart — what convolution, pooling and shape inference share.
+    public init(height: Int, width: Int, kernel: Pair2D, stride: Pair2D, padding: Pair2D, dilation: Pair2D = 1) {
+        self.init(height: height, width: width, kernelHeight: kernel.y, kernelWidth: kernel.x, strideY: stride.y, strideX: stride.x,
+                  padY: padding.y, padX: padding.x, dilationY: dilation.y, dilationX: dilation.x)
+    }
+}
+
+extension Pair2D {
+    /// The padding that keeps the spatial size at stride 1 ("same"): `d·(k − 1) / 2` per axis, or nil
+    /// when a reach `d·(k − 1)` is odd (no symmetric padding keeps the size). Sizes must be bounded
+    /// (≤ 2^20) by the caller when they come from a file.
+    public static func samePadding(kernel: Pair2D, dilation: Pair2D) -> Pair2D? {
+        let reach = Pair2D(dilation.y * (kernel.y - 1), dilation.x * (kernel.x - 1))
+        guard reach.y % 2 == 0, reach.x % 2 == 0 else { return nil }
+        return Pair2D(reach.y / 2, reach.x / 2)
+    }
+}
+
 extension Pair2D {
     // JSON (architecture files, model metadata): a number when both axes agree, else [height, width].
 
@@ -49,8 +69,7 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
     precondition(bias == nil || bias!.shape == [outChannels], "conv2d bias must be [\(outChannels)], got \(bias!.shape)")
     precondition(stride.y > 0 && stride.x > 0 && dilation.y > 0 && dilation.x > 0 && padding.y >= 0 && padding.x >= 0,
                  "conv2d needs positive stride and dilation and non-negative padding")
-    let g = ConvolutionGeometry(height: x.shape[2], width: x.shape[3], kernelHeight: kh, kernelWidth: kw, strideY: stride.y,
-                                strideX: stride.x, padY: padding.y, padX: padding.x, dilationY: dilation.y, dilationX: dilation.x)
+    let g = ConvolutionGeometry(height: x.shape[2], width: x.shape[3], kernel: Pair2D(kh, kw), stride: stride, padding: padding, dilation: dilation)
     precondition(g.outputHeight > 0 && g.outputWidth > 0,
                  "Conv2D: a \(kh)×\(kw) window (dilation \(dilation.y)×\(dilation.x)) does not fit a \(g.height)×\(g.width) input with padding \(padding.y)×\(padding.x)")
     let (n, k, p) = (x.shape[0], channels * kh * kw, g.outputHeight * g.outputWidth)

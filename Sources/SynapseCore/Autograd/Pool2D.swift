@@ -15,8 +15,7 @@ public func pool2d<Scalar>(_ x: Tensor<Scalar>, _ kind: PoolingKind, kernel: Pai
     let name = kind == .max ? "MaxPool2D" : "AvgPool2D"
     precondition(x.rank == 4, "\(name) expected input [N, C, H, W], got \(x.shape)")
     let step = stride ?? kernel
-    let g = ConvolutionGeometry(height: x.shape[2], width: x.shape[3], kernelHeight: kernel.y, kernelWidth: kernel.x,
-                                strideY: step.y, strideX: step.x, padY: padding.y, padX: padding.x, dilationY: 1, dilationX: 1)
+    let g = ConvolutionGeometry(height: x.shape[2], width: x.shape[3], kernel: kernel, stride: step, padding: padding)
     precondition(kernel.y > 0 && kernel.x > 0 && step.y > 0 && step.x > 0 && padding.y * 2 <= kernel.y && padding.x * 2 <= kernel.x,
                  "\(name) needs a positive window and stride and padding at most half the window")
     precondition(g.outputHeight > 0 && g.outputWidth > 0,

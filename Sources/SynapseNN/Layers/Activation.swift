@@ -13,7 +13,4 @@ public final class Activation<Scalar: TensorScalar>: Layer {
 
     /// `function(x)`.
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> { function(x) }
-
-    /// The function's name.
-    public var summary: String { "Activation(\(function))" }
 }

@@ -51,7 +51,4 @@ public final class BatchNorm<Scalar: TensorScalar>: Layer {
     public var namedBuffers: [(name: String, tensor: Tensor<Scalar>)] {
         [("running_mean", runningMean), ("running_var", runningVariance)]
     }
-
-    /// `BatchNorm(16)`.
-    public var summary: String { "BatchNorm(\(features)\(weight == nil ? ", no affine" : ""))" }
 }

@@ -51,24 +51,17 @@ public final class Conv2D<Scalar: TensorScalar>: Layer {
         self.dilation = dilation
     }
 
-    /// The padding that keeps the spatial size at stride 1: `d·(k − 1) / 2` per axis.
+    /// The padding that keeps the spatial size at stride 1 (``Pair2D/samePadding(kernel:dilation:)``);
+    /// the kernel's reach must be even.
     public static func samePadding(_ kernel: Pair2D, dilation: Pair2D) -> Pair2D {
-        precondition((dilation.y * (kernel.y - 1)) % 2 == 0 && (dilation.x * (kernel.x - 1)) % 2 == 0,
-                     "'same' padding needs an odd kernel reach, got kernel \(kernel.y)×\(kernel.x) dilation \(dilation.y)×\(dilation.x)")
-        return Pair2D(dilation.y * (kernel.y - 1) / 2, dilation.x * (kernel.x - 1) / 2)
+        guard let padding = Pair2D.samePadding(kernel: kernel, dilation: dilation) else {
+            preconditionFailure("'same' padding needs an odd kernel reach, got kernel \(kernel.y)×\(kernel.x) dilation \(dilation.y)×\(dilation.x)")
+        }
+        return padding
     }
 
     /// `conv2d(x, weight, bias)`.
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation)
-    }
-
-    /// `Conv2D(1 → 6, 5×5)`.
-    public var summary: String {
-        var text = "Conv2D(\(inputChannels) → \(outputChannels), \(kernelSize.y)×\(kernelSize.x)"
-        if stride != 1 { text += ", stride \(stride.y)×\(stride.x)" }
-        if padding != 0 { text += ", padding \(padding.y)×\(padding.x)" }
-        if dilation != 1 { text += ", dilation \(dilation.y)×\(dilation.x)" }
-        return text + (bias == nil ? ", no bias)" : ")")
     }
 }

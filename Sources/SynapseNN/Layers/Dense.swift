@@ -50,9 +50,4 @@ public final class Dense<Scalar: TensorScalar>: Layer {
                      "Dense(\(inputSize) → \(outputSize)) expected input [N, \(inputSize)], got \(x.shape)")
         return activation(linear(x, weight: weight, bias: bias))
     }
-
-    /// `Dense(784 → 128, relu)`.
-    public var summary: String {
-        "Dense(\(inputSize) → \(outputSize)\(activation == .identity ? "" : ", \(activation)")\(bias == nil ? ", no bias" : ""))"
-    }
 }

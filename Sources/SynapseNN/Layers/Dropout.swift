@@ -24,7 +24,4 @@ public final class Dropout<Scalar: TensorScalar>: Layer {
         let mask = (uniform .> Scalar(rate)) * Scalar(1 / (1 - rate))
         return x * mask
     }
-
-    /// `Dropout(0.5)`.
-    public var summary: String { "Dropout(\(rate))" }
 }

@@ -12,7 +12,4 @@ public final class Flatten<Scalar: TensorScalar>: Layer {
         precondition(x.rank >= 1, "Flatten needs a batch dimension, got a scalar")
         return x.reshaped([x.shape[0], x.shape[0] == 0 ? 0 : x.count / x.shape[0]])
     }
-
-    /// `Flatten`.
-    public var summary: String { "Flatten" }
 }

@@ -82,8 +82,9 @@ extension Layer {
     /// No buffers by default.
     public var namedBuffers: [(name: String, tensor: Tensor<Scalar>)] { [] }
 
-    /// The type name by default.
-    public var summary: String { "\(type(of: self))" }
+    /// The architecture's summary of this layer (``LayerSpec/summary``, the one home of every layer
+    /// kind's description); a custom layer the architecture cannot describe shows its type name.
+    public var summary: String { (try? LayerSpec(describing: self))?.summary ?? "\(type(of: self))" }
 
     /// Every parameter of this layer and its descendants, with dotted PyTorch-style names
     /// (`0.weight`, `0.bias`, `2.weight`, …), in a stable order.

@@ -23,9 +23,6 @@ public final class MaxPool2D<Scalar: TensorScalar>: Layer {
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         pool2d(x, .max, kernel: kernelSize, stride: stride, padding: padding)
     }
-
-    /// `MaxPool2D(2×2)`.
-    public var summary: String { PoolingKind.max.summary(kernelSize, stride: stride, padding: padding) }
 }
 
 /// Average pooling over 2-D windows on NCHW inputs (PyTorch's `nn.AvgPool2d`, padding counted as zeros).
@@ -51,19 +48,6 @@ public final class AvgPool2D<Scalar: TensorScalar>: Layer {
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         pool2d(x, .average, kernel: kernelSize, stride: stride, padding: padding)
     }
-
-    /// `AvgPool2D(2×2)`.
-    public var summary: String { PoolingKind.average.summary(kernelSize, stride: stride, padding: padding) }
-}
-
-extension PoolingKind {
-    /// `MaxPool2D(2×2)`, with stride and padding when they differ from the defaults.
-    package func summary(_ kernel: Pair2D, stride: Pair2D, padding: Pair2D) -> String {
-        var text = "\(self == .max ? "MaxPool2D" : "AvgPool2D")(\(kernel.y)×\(kernel.x)"
-        if stride != kernel { text += ", stride \(stride.y)×\(stride.x)" }
-        if padding != 0 { text += ", padding \(padding.y)×\(padding.x)" }
-        return text + ")"
-    }
 }
 
 /// The mean of each channel over its height and width: `[N, C, H, W] → [N, C]` (Keras's
@@ -80,7 +64,4 @@ public final class GlobalAveragePool<Scalar: TensorScalar>: Layer {
         precondition(x.rank == 4, "GlobalAveragePool expected input [N, C, H, W], got \(x.shape)")
         return x.reshaped([x.shape[0], x.shape[1], x.shape[2] * x.shape[3]]).mean(axis: 2)
     }
-
-    /// `GlobalAveragePool`.
-    public var summary: String { "GlobalAveragePool" }
 }

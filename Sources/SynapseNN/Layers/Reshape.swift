@@ -21,7 +21,4 @@ public final class Reshape<Scalar: TensorScalar>: Layer {
                      "Reshape to [N, \(shape.map(String.init).joined(separator: ", "))] expected \(size) values per example, got input \(x.shape)")
         return x.reshaped([x.shape[0]] + shape)
     }
-
-    /// `Reshape([1, 28, 28])`.
-    public var summary: String { "Reshape(\(shape))" }
 }

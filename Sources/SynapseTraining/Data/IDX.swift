@@ -90,14 +90,10 @@ public enum IDX {
             }
             // Every product of the dimensions must fit, zero-sized ones set aside (a [0, 2³², 2³²] file
             // would otherwise overflow when its images are flattened).
-            var product = 1, overflow = false
-            for size in shape {
-                let next = product.multipliedReportingOverflow(by: Swift.max(size, 1))
-                product = next.partialValue
-                overflow = overflow || next.overflow
-            }
             let dimensions = shape.map(String.init).joined(separator: "×")
-            guard !overflow else { throw DataError(path: path, "IDX dimensions \(dimensions) are too large") }
+            guard let product = shape.map({ Swift.max($0, 1) }).checkedProduct() else {
+                throw DataError(path: path, "IDX dimensions \(dimensions) are too large")
+            }
             // An empty array has nothing to learn from, and would reach the network as a zero-sized layer.
             guard !shape.contains(0) else { throw DataError(path: path, "the IDX file holds no values: dimensions \(dimensions)") }
             elements = product

@@ -164,12 +164,7 @@ public struct NumPyArray: Sendable, Equatable {
             throw fail("dtype '\(quoted)' is not supported (float32, float64, int32, int64 and uint8 are)")
         }
         guard shape.count <= maximumRank else { throw fail("the shape has \(shape.count) dimensions (NumPy allows at most \(maximumRank))") }
-        var elements = 1
-        for d in shape {
-            let (product, overflow) = elements.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= bytes.count else { throw fail("shape \(shape) is larger than the file could hold") }
-            elements = product
-        }
+        guard let elements = shape.checkedProduct(limit: bytes.count) else { throw fail("shape \(shape) is larger than the file could hold") }
         let expected = elements * dtype.size, available = bytes.count - dataStart
         guard expected == available else {
             throw fail("shape \(shape) of \(dtype) needs \(expected) bytes of data, the file holds \(available)")

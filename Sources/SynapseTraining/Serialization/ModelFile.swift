@@ -31,8 +31,8 @@ extension Model {
     /// ``save(to:)`` with more metadata entries and tensors (a checkpoint's training state).
     func save(to path: String, extraMetadata: [String: String], extraTensors: [String: Tensor<Double>] = [:]) throws {
         let architecture: LayerSpec
-        do { architecture = try LayerSpec(describing: network) } catch let error as DataError {
-            throw DataError(path: path, error.message)
+        do { architecture = try LayerSpec(describing: network) } catch {
+            throw DataError(path: path, String(describing: error))
         }
         // A model whose weights are NaN or ∞ predicts NaN for everything: never write one.
         for (name, tensor) in network.namedState where tensor.firstNonFiniteIndex() != nil {

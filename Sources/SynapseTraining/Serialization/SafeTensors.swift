@@ -260,12 +260,7 @@ public struct SafeTensors: Sendable {
             guard 0 <= begin, begin <= end, end <= dataSize else {
                 throw fail("tensor '\(name)': data_offsets [\(begin), \(end)] fall outside the \(dataSize)-byte data section")
             }
-            var elements = 1
-            for d in shape {
-                let (product, overflow) = elements.multipliedReportingOverflow(by: d)
-                guard !overflow, product <= dataSize else { throw fail("tensor '\(name)': shape \(shape) is larger than the file") }
-                elements = product
-            }
+            guard let elements = shape.checkedProduct(limit: dataSize) else { throw fail("tensor '\(name)': shape \(shape) is larger than the file") }
             guard elements * dtype.size == end - begin else {
                 throw fail("tensor '\(name)': \(dtype.rawValue) \(shape) needs \(elements * dtype.size) bytes, data_offsets give \(end - begin)")
             }

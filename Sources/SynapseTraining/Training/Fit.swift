@@ -42,129 +42,53 @@ extension Model {
                     callbacks: [any TrainingCallback<Scalar>] = [], dropLast: Bool = false, seed: UInt32 = 0,
                     checkpointing: Checkpointing? = nil, resumingFrom resumed: TrainingState? = nil,
                     progress: ((TrainingProgress) -> Void)? = nil) throws -> History {
-        guard epochs > 0, batchSize > 0 else { throw TrainingError.invalidData("epochs and batch size must be positive (got \(epochs), \(batchSize))") }
-        guard data.count > 0 else { throw TrainingError.invalidData("the training data is empty") }
-        let lossFunction = loss ?? self.loss ?? defaultLoss
-        if case .classification(let classes) = task, lossFunction.usesClassIndices,
-           let bad = data.labels.first(where: { $0 < 0 || $0 >= classes }) {
-            throw TrainingError.invalidData("label \(bad) is outside the \(classes) classes 0...\(classes - 1)")
-        }
+        let options = FitOptions(loss: loss, batchSize: batchSize, validation: validation, callbacks: callbacks, dropLast: dropLast,
+                                 seed: seed, checkpointing: checkpointing, progress: progress)
+        return try fit(data, optimizer: optimizer, epochs: epochs, options: options, resumingFrom: resumed)
+    }
 
-        // NaN or infinite inputs would only show up later as a diverged loss: name them now.
-        for (name, values) in [("feature", data.features), ("target", data.targets)] {
-            if let index = values.firstNonFiniteIndex() {
-                throw TrainingError.invalidData("the \(name) value at index \(index) (row \(index[0] + 1)) is NaN or infinite")
-            }
-        }
+    /// ``fit(_:loss:optimizer:epochs:batchSize:validation:callbacks:dropLast:seed:checkpointing:resumingFrom:progress:)``
+    /// with its settings in one value: set up (checks, validation split, scaling), resume when a
+    /// checkpoint's state is given, then train epoch by epoch (see ``TrainingRun``).
+    @discardableResult
+    public func fit(_ data: Dataset<Scalar>, optimizer: any Optimizer<Scalar>, epochs: Int, options: FitOptions<Scalar>,
+                    resumingFrom resumed: TrainingState? = nil) throws -> History {
+        let run = try TrainingRun(model: self, data: data, optimizer: optimizer, epochs: epochs, options: options)
+        if let resumed { try run.resume(from: resumed) }
+        return try run.train()
+    }
+}
 
-        // Validation split first, so scaling statistics never see held-out rows.
-        var training = data, validationData: Dataset<Scalar>? = nil
-        switch validation {
-        case .none: break
-        case .split(let fraction):
-            guard fraction > 0 && fraction < 1, data.count >= 2 else {
-                throw TrainingError.invalidData("validation split must be in (0, 1) with at least 2 rows (got \(fraction), \(data.count) rows)")
-            }
-            (training, validationData) = data.split(heldOutFraction: fraction, seed: seed)
-        case .data(let given): validationData = given
-        }
-        if let method = scalingMethod, scaling == nil {
-            guard training.features.rank == 2 else { throw TrainingError.invalidData("feature scaling needs [N, F] features, got \(training.features.shape)") }
-            scaling = FeatureScaling(fitting: training.features, method: method)
-        }
-        let trainingSet = Dataset(features: prepare(training.features), targets: training.targets)
+/// How `fit` trains, beside the data, the optimizer and the number of epochs.
+public struct FitOptions<Scalar: TensorScalar> {
+    /// The loss (nil: the model's, else softmax cross-entropy for classification and MSE for regression).
+    public var loss: Loss?
+    /// Rows per batch.
+    public var batchSize: Int
+    /// Where validation data comes from.
+    public var validation: Validation<Scalar>
+    /// Called after every epoch (early stopping, schedules, checkpoints, closures).
+    public var callbacks: [any TrainingCallback<Scalar>]
+    /// Skip a final incomplete batch.
+    public var dropLast: Bool
+    /// Seeds the validation split and the shuffling.
+    public var seed: UInt32
+    /// Writes checkpoints every so many epochs, after the last and when a callback stops training.
+    public var checkpointing: Checkpointing?
+    /// Called after every batch and at the end of every epoch.
+    public var progress: ((TrainingProgress) -> Void)?
 
-        var generator = RandomGenerator(seed: seed &+ 1)
-        var history = History()
-        var firstEpoch = 0
-        if let resumed {
-            guard resumed.seed == seed else {
-                throw TrainingError.invalidData("the checkpoint's run used seed \(resumed.seed), not \(seed); resume with the same seed")
-            }
-            guard resumed.callbacks.count == callbacks.count else {
-                throw TrainingError.invalidData("the checkpoint's run had \(resumed.callbacks.count) callbacks, this one \(callbacks.count)")
-            }
-            do { try optimizer.load(state: resumed.optimizer) } catch {
-                throw TrainingError.invalidData("the checkpoint's optimizer does not fit: \(error)")
-            }
-            try restoreLayerGenerators(resumed.layerGenerators)
-            for (callback, state) in zip(callbacks, resumed.callbacks) {
-                if let state { try callback.restore(checkpointState: state) }
-            }
-            (generator, history, firstEpoch) = (resumed.shuffling, resumed.history, resumed.epochsCompleted)
-            for case let stopping as EarlyStopping<Scalar> in callbacks {
-                try stopping.checkRestored(completedEpochs: history.epochs.count, model: self)
-            }
-            if history.stopReason != nil { firstEpoch = Swift.max(firstEpoch, epochs) }   // that run had ended
-        }
-        func writeCheckpoint(after epoch: Int) throws {
-            guard let checkpointing else { return }
-            let state = TrainingState(epochsCompleted: epoch + 1, seed: seed, shuffling: generator, optimizer: optimizer.state,
-                                      layerGenerators: layerGenerators, callbacks: try callbacks.map { try $0.checkpointState() },
-                                      history: history, configuration: checkpointing.configuration)
-            try saveCheckpoint(to: checkpointing.path, state: state)
-        }
-        network.train()
-        defer { network.eval() }
-        let context = { TrainingContext(model: self, getLearningRate: { optimizer.learningRate },
-                                        setLearningRate: { optimizer.learningRate = $0 }, history: history) }
-
-        for epoch in firstEpoch..<Swift.max(firstEpoch, epochs) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-            let batches = trainingSet.batches(size: batchSize, shuffledBy: &generator, dropLast: dropLast)
-            let learningRate = optimizer.learningRate
-            var lossSum = 0.0, samples = 0
-            // Without validation data, the epoch's metrics are running ones over the batches as they
-            // were trained (as Keras reports them), which costs no extra pass over the data.
-            var batchOutputs: [Tensor<Scalar>] = [], batchTargets: [Tensor<Scalar>] = []
-            for (index, batch) in batches.enumerated() {
-                let outputs = network(batch.features)
-                let value = lossFunction(outputs, batch.targets)
-                let scalar = Double(value.scalar)
-                guard scalar.isFinite else {
-                    throw TrainingError.nonFiniteLoss(epoch: epoch, batch: index, value: scalar, learningRate: learningRate)
-                }
-                optimizer.zeroGrad()
-                value.backward()
-                optimizer.step()
-                if validationData == nil {
-                    batchOutputs.append(outputs.copy())
-                    batchTargets.append(batch.targets)
-                }
-                lossSum += scalar * Double(batch.count)
-                samples += batch.count
-                progress?(TrainingProgress(epoch: epoch, epochs: epochs, batch: index + 1, batches: batches.count,
-                                           samples: samples, loss: lossSum / Double(samples), elapsed: elapsed()))
-            }
-
-            var log = EpochLog(epoch: epoch, loss: lossSum / Double(Swift.max(samples, 1)), validationLoss: nil,
-                               metrics: [:], learningRate: learningRate, seconds: 0)
-            if let validationData {
-                let evaluation = evaluate(validationData, loss: lossFunction)
-                network.train()
-                log.validationLoss = evaluation.loss
-                log.metrics = evaluation.metrics
-            } else if !batchOutputs.isEmpty {
-                log.metrics = evaluation(outputs: Tensor.concatenatingRows(batchOutputs), targets: Tensor.concatenatingRows(batchTargets),
-                                         loss: log.loss, lossFunction: lossFunction).metrics
-            }
-            log.seconds = elapsed()
-            history.epochs.append(log)
-            progress?(TrainingProgress(epoch: epoch, epochs: epochs, batch: batches.count, batches: batches.count,
-                                       samples: samples, loss: log.loss, elapsed: log.seconds, epochLog: log))
-
-            var stop: String? = nil
-            for callback in callbacks {
-                if case .stop(let reason) = try callback.epochEnded(log, context: context()), stop == nil { stop = reason }
-            }
-            history.stopReason = stop
-            if let checkpointing, (epoch + 1) % checkpointing.every == 0 || epoch + 1 == epochs || stop != nil {
-                try writeCheckpoint(after: epoch)
-            }
-            if stop != nil { break }
-        }
-        for callback in callbacks { callback.trainingEnded(context: context()) }
-        return history
+    /// Options with `fit`'s defaults: batches of 32, no validation, no callbacks, seed 0.
+    public init(loss: Loss? = nil, batchSize: Int = 32, validation: Validation<Scalar> = .none,
+                callbacks: [any TrainingCallback<Scalar>] = [], dropLast: Bool = false, seed: UInt32 = 0,
+                checkpointing: Checkpointing? = nil, progress: ((TrainingProgress) -> Void)? = nil) {
+        self.loss = loss
+        self.batchSize = batchSize
+        self.validation = validation
+        self.callbacks = callbacks
+        self.dropLast = dropLast
+        self.seed = seed
+        self.checkpointing = checkpointing
+        self.progress = progress
     }
 }

@@ -16,16 +16,16 @@ extension Model {
     /// activation passes ``ResourceLimits/parameters`` values.
     /// - Throws: ``InputMismatch`` naming the counts, the layer and the shapes.
     public func checkInput(exampleShape: [Int]) throws(InputMismatch) {
-        let (given, overflow) = LayerSpec.product(exampleShape)
+        let given = exampleShape.checkedProduct()
         let spec = try? LayerSpec(describing: network)
         let names = featureNames.map { " (\($0.prefix(20).map { Excerpt.of($0) }.joined(separator: ", "))\($0.count > 20 ? ", …" : ""))" } ?? ""
-        if let expected = spec?.inputSize ?? scaling?.shift.count ?? featureNames?.count, overflow || given != expected {
-            throw InputMismatch(description: "the data has \(overflow ? "too many" : String(given)) feature columns but the model expects \(expected)\(names)")
+        if let expected = spec?.inputSize ?? scaling?.shift.count ?? featureNames?.count, given != expected {
+            throw InputMismatch(description: "the data has \(given.map(String.init) ?? "too many") feature columns but the model expects \(expected)\(names)")
         }
         guard let spec else { return }
         let output: [Int]
         do { output = try spec.outputShape(for: exampleShape) } catch {
-            throw InputMismatch(description: "the data's \(given) feature columns do not fit the model\(names): \(error.description)")
+            throw InputMismatch(description: "the data's \(given.map(String.init) ?? "too many") feature columns do not fit the model\(names): \(error.description)")
         }
         let expectedOutputs = Result { () throws(TaskMismatch) in try Model.outputSize(for: task, loss: loss ?? defaultLoss) }
         switch expectedOutputs {
@@ -60,7 +60,7 @@ extension Model {
         case .classification: perRow = 1
         case .regression(let outputs): perRow = outputs
         }
-        guard targets.rank <= 2, targets.count == rows.multipliedReportingOverflow(by: perRow).partialValue,
+        guard targets.rank <= 2, targets.count == [rows, perRow].checkedProduct(),
               targets.rank < 2 || targets.shape[1] == perRow else {
             throw InputMismatch(description: "the targets have shape \(targets.shape) but \(rows) rows of this model need \(perRow) target value\(perRow == 1 ? "" : "s") each")
         }

@@ -1,5 +1,4 @@
 import SynapseCore
-import SynapseNN
 /// A network that cannot take its input: which layer, what it expected and what it got, in the
 /// per-example notation of the error messages (`Conv2D(3 → 6, 5×5) expected input [N, 3, H, W], got [N, 1, 28, 28]`).
 public struct ShapeError: Error, CustomStringConvertible, Equatable {
@@ -24,8 +23,7 @@ extension LayerSpec {
         func mismatch(_ expected: String) -> ShapeError {
             ShapeError("\(title) expected input \(expected), got \(Self.format(input))")
         }
-        let (count, overflow) = Self.product(input)
-        guard !overflow else { throw ShapeError("\(title): an input of \(Self.format(input)) is too large") }
+        guard let count = input.checkedProduct() else { throw ShapeError("\(title): an input of \(Self.format(input)) is too large") }
         switch self {
         case .dense(let inputs, let outputs, let bias, let activation):
             guard input.count == 1, inputs == 0 || input[0] == inputs else { 
@@ -35,8 +33,7 @@ extension LayerSpec {
         case .conv2d(let inputs, let outputs, let kernel, let stride, let padding, let dilation, let bias):
             guard input.count == 3, inputs == 0 || input[0] == inputs else { throw mismatch("[N, \(inputs == 0 ? "C" : String(inputs)), H, W]") }
             guard input.allSatisfy({ $0 <= Self.largestSide }) else { throw ShapeError("\(title): an input of \(Self.format(input)) is too large") }
-            let g = ConvolutionGeometry(height: input[1], width: input[2], kernelHeight: kernel.y, kernelWidth: kernel.x, strideY: stride.y,
-                                        strideX: stride.x, padY: padding.y, padX: padding.x, dilationY: dilation.y, dilationX: dilation.x)
+            let g = ConvolutionGeometry(height: input[1], width: input[2], kernel: kernel, stride: stride, padding: padding, dilation: dilation)
             guard g.outputHeight > 0, g.outputWidth > 0 else {
                 throw ShapeError("\(title): its window does not fit an input of \(input[1])×\(input[2]) (input \(Self.format(input)))")
             }
@@ -45,8 +42,7 @@ extension LayerSpec {
         case .pool2d(_, let kernel, let stride, let padding):
             guard input.count == 3 else { throw mismatch("[N, C, H, W]") }
             guard input.allSatisfy({ $0 <= Self.largestSide }) else { throw ShapeError("\(title): an input of \(Self.format(input)) is too large") }
-            let g = ConvolutionGeometry(height: input[1], width: input[2], kernelHeight: kernel.y, kernelWidth: kernel.x, strideY: stride.y,
-                                        strideX: stride.x, padY: padding.y, padX: padding.x, dilationY: 1, dilationX: 1)
+            let g = ConvolutionGeometry(height: input[1], width: input[2], kernel: kernel, stride: stride, padding: padding)
             guard g.outputHeight > 0, g.outputWidth > 0 else {
                 throw ShapeError("\(title): its window does not fit an input of \(input[1])×\(input[2]) (input \(Self.format(input)))")
             }
@@ -61,8 +57,7 @@ extension LayerSpec {
             }
             return (.batchNorm(features: input[0], momentum: momentum, epsilon: epsilon, affine: affine), input)
         case .reshape(let shape):
-            let (size, tooLarge) = Self.product(shape)
-            guard shape.allSatisfy({ $0 > 0 }), !tooLarge else { throw ShapeError("\(title): a shape needs positive sizes of a sensible product") }
+            guard shape.allSatisfy({ $0 > 0 }), let size = shape.checkedProduct() else { throw ShapeError("\(title): a shape needs positive sizes of a sensible product") }
             guard count == size else { throw mismatch("\(size) values per example") }
             return (self, shape)
         case .flatten:
@@ -88,7 +83,7 @@ extension LayerSpec {
     /// convolution's lowered input (C·kh·kw·OH·OW values): what running the network on a batch
     /// allocates per example at most (`Int.max` when the input does not fit or the count overflows).
     public func largestActivation(for input: [Int]) -> Int {
-        func size(_ shape: [Int]) -> Int { Self.product(shape).overflow ? Int.max : Self.product(shape).value }
+        func size(_ shape: [Int]) -> Int { shape.checkedProduct() ?? Int.max }
         switch self {
         case .sequential(let layers):
             var shape = input, largest = size(input)
@@ -113,33 +108,38 @@ extension LayerSpec {
     /// the output-size formula cannot overflow.
     static let largestSide = 1 << 40
 
-    /// The product of `sizes`, and whether it overflowed.
-    static func product(_ sizes: [Int]) -> (value: Int, overflow: Bool) {
-        var value = 1
-        for size in sizes {
-            let (next, overflow) = value.multipliedReportingOverflow(by: size)
-            if overflow { return (0, true) }
-            value = next
-        }
-        return (value, false)
-    }
-
     /// `[N, 1, 28, 28]` for the example shape `[1, 28, 28]`.
     public static func format(_ shape: [Int]) -> String {
         "[" + (["N"] + shape.map(String.init)).joined(separator: ", ") + "]"
     }
 
-    /// The layer as its summary names it (`Conv2D(1 → 6, 5×5)`), without building it; unknown sizes show as `?`.
-    public var title: String {
+    /// The layer as shape errors and the network plot name it (`Conv2D(1 → 6, 5×5)`): kind and
+    /// sizes, sizes still to be inferred as `?` (see ``describe(detailed:)``).
+    public var title: String { describe(detailed: false) }
+
+    /// The layer as ``Layer/summary`` and `synapse inspect` print it (`Conv2D(1 → 6, 5×5, padding 2×2)`):
+    /// the title plus every setting that differs from PyTorch's default.
+    public var summary: String { describe(detailed: true) }
+
+    /// The one home of a layer kind's one-line description: the title, and with `detailed` the
+    /// settings that differ from PyTorch's defaults.
+    public func describe(detailed: Bool) -> String {
         func size(_ n: Int) -> String { n == 0 ? "?" : String(n) }
+        func pair(_ name: String, _ value: Pair2D, unless normal: Pair2D) -> String {
+            value == normal ? "" : ", \(name) \(value.y)×\(value.x)"
+        }
+        func flag(_ text: String, when condition: Bool) -> String { detailed && condition ? ", \(text)" : "" }
         switch self {
-        case .dense(let inputs, let outputs, _, let activation):
-            return "Dense(\(size(inputs)) → \(outputs)\(activation == .identity ? "" : ", \(activation)"))"
-        case .conv2d(let inputs, let outputs, let kernel, _, _, _, _):
-            return "Conv2D(\(size(inputs)) → \(outputs), \(kernel.y)×\(kernel.x))"
-        case .pool2d(let kind, let kernel, let stride, let padding): return kind.summary(kernel, stride: stride, padding: padding)
+        case .dense(let inputs, let outputs, let bias, let activation):
+            return "Dense(\(size(inputs)) → \(outputs)\(activation == .identity ? "" : ", \(activation)")\(flag("no bias", when: !bias)))"
+        case .conv2d(let inputs, let outputs, let kernel, let stride, let padding, let dilation, _):
+            let settings = detailed ? pair("stride", stride, unless: 1) + pair("padding", padding, unless: 0) + pair("dilation", dilation, unless: 1) : ""
+            return "Conv2D(\(size(inputs)) → \(outputs), \(kernel.y)×\(kernel.x)\(settings))"
+        case .pool2d(let kind, let kernel, let stride, let padding):
+            return "\(kind == .max ? "MaxPool2D" : "AvgPool2D")(\(kernel.y)×\(kernel.x)" + pair("stride", stride, unless: kernel)
+                + pair("padding", padding, unless: 0) + ")"
         case .globalAveragePool: return "GlobalAveragePool"
-        case .batchNorm(let features, _, _, _): return "BatchNorm(\(size(features)))"
+        case .batchNorm(let features, _, _, let affine): return "BatchNorm(\(size(features))\(flag("no affine", when: !affine)))"
         case .reshape(let shape): return "Reshape(\(shape))"
         case .flatten: return "Flatten"
         case .activation(let function): return "Activation(\(function))"

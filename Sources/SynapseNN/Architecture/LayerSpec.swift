@@ -1,5 +1,4 @@
 import SynapseCore
-import SynapseNN
 import Foundation
 
 /// A layer's architecture without its weights: what a model file records so that loading can
@@ -34,7 +33,7 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
     case sequential([LayerSpec])
 
     /// Describes `layer`.
-    /// - Throws: ``DataError`` (with path `model`) for layers this format cannot describe (custom classes).
+    /// - Throws: ``UnsupportedLayerError`` for layers this format cannot describe (custom classes).
     public init<Scalar: TensorScalar>(describing layer: any Layer<Scalar>) throws {
         switch layer {
         case let dense as Dense<Scalar>:
@@ -61,7 +60,7 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
         case let sequential as Sequential<Scalar>:
             self = .sequential(try sequential.layers.map { try LayerSpec(describing: $0) })
         default:
-            throw DataError(path: "model", "cannot describe a layer of type \(type(of: layer)) in a model file (Sequential, Dense, Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePool, BatchNorm, Activation, Dropout, Flatten and Reshape can be saved)")
+            throw UnsupportedLayerError(layerType: "\(type(of: layer))")
         }
     }
 
@@ -111,8 +110,7 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
         let least = allowingInferredSizes ? 0 : 1
         switch self {
         case .dense(let inputs, let outputs, _, _):
-            guard inputs >= least, outputs > 0, inputs.multipliedReportingOverflow(by: outputs).partialValue <= maximumParameters,
-                  !inputs.multipliedReportingOverflow(by: outputs).overflow else {
+            guard inputs >= least, outputs > 0, let weights = [inputs, outputs].checkedProduct(), weights <= maximumParameters else {
                 throw invalid("dense layer \(inputs) → \(outputs) is not a valid size for this file")
             }
         case .dropout(let rate):
@@ -120,11 +118,8 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
                 throw invalid("dropout rate \(rate) is outside [0, 1)")
             }
         case .conv2d(let inputs, let outputs, let kernel, let stride, let padding, let dilation, _):
-            let (size, overflow) = [inputs, kernel.y, kernel.x].reduce((outputs, false)) { product, factor in
-                let next = product.0.multipliedReportingOverflow(by: factor)
-                return (next.partialValue, product.1 || next.overflow)
-            }
-            guard inputs >= least, outputs > 0, kernel.y > 0, kernel.x > 0, !overflow, size <= maximumParameters else {
+            guard inputs >= least, outputs > 0, kernel.y > 0, kernel.x > 0,
+                  let size = [outputs, inputs, kernel.y, kernel.x].checkedProduct(), size <= maximumParameters else {
                 throw invalid("conv2d layer \(inputs) → \(outputs) with a \(kernel.y)×\(kernel.x) kernel is not a valid size for this file")
             }
             guard stride.y > 0, stride.x > 0, dilation.y > 0, dilation.x > 0, padding.y >= 0, padding.x >= 0,
@@ -142,11 +137,7 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
                 throw invalid("batchnorm layer needs a positive size, momentum in [0, 1] and a positive epsilon")
             }
         case .reshape(let shape):
-            let (_, overflow) = shape.reduce((1, false)) { product, factor in
-                let next = product.0.multipliedReportingOverflow(by: factor)
-                return (next.partialValue, product.1 || next.overflow)
-            }
-            guard !shape.isEmpty, shape.count <= 8, shape.allSatisfy({ $0 > 0 }), !overflow else {
+            guard !shape.isEmpty, shape.count <= 8, shape.allSatisfy({ $0 > 0 }), shape.checkedProduct() != nil else {
                 throw invalid("reshape layer needs 1 to 8 positive sizes, got \(shape)")
             }
         case .sequential(let layers):
@@ -158,5 +149,16 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
     /// A decoding error for a size a file cannot hold.
     private func invalid(_ message: String) -> DecodingError {
         DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: message))
+    }
+}
+
+/// A layer the architecture format cannot describe (a custom ``Layer`` class), so a model holding
+/// it cannot be saved.
+public struct UnsupportedLayerError: Error, Equatable, CustomStringConvertible {
+    /// The layer's type, as Swift prints it.
+    public var layerType: String
+    /// What cannot be described, and what can.
+    public var description: String {
+        "cannot describe a layer of type \(layerType) in a model file (Sequential, Dense, Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePool, BatchNorm, Activation, Dropout, Flatten and Reshape can be saved)"
     }
 }

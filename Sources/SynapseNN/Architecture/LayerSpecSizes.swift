@@ -1,5 +1,4 @@
 import SynapseCore
-import SynapseNN
 /// Sizes an architecture declares, computed with checked arithmetic (an architecture may come from
 /// a hostile file): its parameter count, the input width its first dense layer fixes, and the
 /// width its last dense layer gives.
@@ -19,11 +18,11 @@ extension LayerSpec {
         }
         switch self {
         case .dense(let inputs, let outputs, let bias, _):
-            let (weights, overflow) = inputs.multipliedReportingOverflow(by: outputs)
-            return overflow ? nil : sum([weights, bias ? outputs : 0])
+            guard let weights = [inputs, outputs].checkedProduct() else { return nil }
+            return sum([weights, bias ? outputs : 0])
         case .conv2d(let inputs, let outputs, let kernel, _, _, _, let bias):
-            let (weights, overflow) = Self.product([outputs, inputs, kernel.y, kernel.x])
-            return overflow ? nil : sum([weights, bias ? outputs : 0])
+            guard let weights = [outputs, inputs, kernel.y, kernel.x].checkedProduct() else { return nil }
+            return sum([weights, bias ? outputs : 0])
         case .batchNorm(let features, _, _, let affine):
             return affine ? sum([features, features]) : 0
         case .sequential(let layers):

@@ -1,5 +1,4 @@
 import SynapseCore
-import SynapseNN
 import Foundation
 
 // The JSON form of a `LayerSpec`, which model files store and `synapse train --arch` reads. Every
@@ -51,10 +50,10 @@ extension LayerSpec {
                 guard [kernel.y, kernel.x, dilation.y, dilation.x].allSatisfy({ (1...(1 << 20)).contains($0) }) else {
                     throw DecodingError.dataCorruptedError(forKey: .padding, in: c, debugDescription: "'same' padding needs a kernel and dilation in 1...1048576, got kernel \(kernel.y)×\(kernel.x), dilation \(dilation.y)×\(dilation.x)")
                 }
-                guard (dilation.y * (kernel.y - 1)) % 2 == 0, (dilation.x * (kernel.x - 1)) % 2 == 0 else {
+                guard let same = Pair2D.samePadding(kernel: kernel, dilation: dilation) else {
                     throw DecodingError.dataCorruptedError(forKey: .padding, in: c, debugDescription: "'same' padding needs an odd kernel size, got \(kernel.y)×\(kernel.x)")
                 }
-                padding = Pair2D(dilation.y * (kernel.y - 1) / 2, dilation.x * (kernel.x - 1) / 2)
+                padding = same
             } else {
                 padding = try pair(.padding, default: 0)
             }
@@ -122,65 +121,5 @@ extension LayerSpec {
             try c.encode("sequential", forKey: .type)
             try c.encode(layers, forKey: .layers)
         }
-    }
-}
-
-extension LayerSpec {
-    /// Reads an architecture (hand-written, sizes possibly left out, or as a model file stores it) from JSON.
-    /// - Throws: ``DataError`` naming the file and what is wrong with it.
-    public static func read(from path: String) throws -> LayerSpec {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(path: path, "cannot read the architecture file (no such file, or not readable)")
-        }
-        return try decode(data, path: path)
-    }
-
-    /// Decodes an architecture from JSON bytes; `path` names the source in errors.
-    /// - Throws: ``DataError`` for text that is not an architecture or holds impossible sizes.
-    public static func decode(_ data: Data, path: String) throws -> LayerSpec {
-        guard data.count <= 16 << 20 else { throw DataError(path: path, "an architecture over 16 MB is not plausible") }
-        try checkLayerCount(data, path: path)
-        do {
-            let spec = try JSONDecoder().decode(LayerSpec.self, from: data)
-            try spec.validate(maximumParameters: 1 << 31, allowingInferredSizes: true)
-            return spec
-        } catch {
-            throw DataError(path: path, "not a valid architecture: \(describeDecodingError(error))")
-        }
-    }
-}
-
-extension LayerSpec {
-    /// The most layers (JSON objects) an architecture may describe: far beyond real networks (a
-    /// ResNet-152 has ~500), far below what would make decoding take minutes and gigabytes.
-    public static let maximumLayers = 100_000
-
-    /// Refuses, before decoding, architecture JSON with more than ``maximumLayers`` objects
-    /// (a 100 MB header of `{"type":"flatten"}` would be 5 million layers).
-    /// - Throws: ``DataError`` naming `path`.
-    public static func checkLayerCount(_ json: some Sequence<UInt8>, path: String) throws {
-        var objects = 0
-        for byte in json where byte == UInt8(ascii: "{") {
-            objects += 1
-            if objects > maximumLayers {
-                throw DataError(path: path, "the architecture describes more than \(maximumLayers) layers, more than any real network")
-            }
-        }
-    }
-}
-
-/// A one-line reading of a JSON decoding error.
-func describeDecodingError(_ error: any Error) -> String {
-    func at(_ context: DecodingError.Context) -> String {
-        guard !context.codingPath.isEmpty else { return "" }
-        let path = context.codingPath.reduce("") { text, key in key.intValue.map { text + "[\($0)]" } ?? (text.isEmpty ? key.stringValue : text + "." + key.stringValue) }
-        return " at \(path)"
-    }
-    switch error {
-    case DecodingError.dataCorrupted(let context): return context.debugDescription + at(context)
-    case DecodingError.keyNotFound(let key, let context): return "missing '\(key.stringValue)'" + at(context)
-    case DecodingError.typeMismatch(_, let context): return "wrong type" + at(context)
-    case DecodingError.valueNotFound(_, let context): return "missing value" + at(context)
-    default: return "\(error)"
     }
 }
