@@ -84,7 +84,7 @@ enum Charts {
                 sizes.append(outputs); activations.append(activation == .identity ? "linear" : activation.description)
             case .activation(let function): if !activations.isEmpty { activations[activations.count - 1] = function.description }
             case .sequential(let layers): layers.forEach(walk)
-            case .dropout, .flatten, .conv2d, .pool2d, .globalAveragePool, .batchNorm, .reshape: break
+            default: break   // layers without units of their own (an MLP plot draws only dense layers)
             }
         }
         walk(spec)
