@@ -91,7 +91,7 @@ public struct Batches<Scalar: TensorScalar>: RandomAccessCollection {
         endIndex = dropLast ? dataset.count / size : (dataset.count + size - 1) / size
     }
 
-    /// 0.
+    /// The first batch's index, 0.
     public var startIndex: Int { 0 }
 
     /// Batch `index`: rows `index·size ..< (index + 1)·size` of the (shuffled) order.
