@@ -37,6 +37,23 @@ struct GradientCheckTests {
         expectGradients([a, positive(shapes.1, seed: 3)]) { $0[0] / $0[1] }
     }
 
+    @Test("concatenate along every axis, with parts of different lengths (torch.cat)")
+    func concatenation() {
+        let a = random([2, 3, 4], seed: 11)
+        for axis in [0, 1, 2, -1] {
+            var shape = [2, 3, 4]
+            shape[(axis + 3) % 3] = 2
+            let b = random(shape, seed: 12)
+            expectGradients([a, b]) { concatenate($0, axis: axis) * $0[0].sum() }   // non-trivial ∂L/∂y
+        }
+        // A part used twice: its gradients accumulate.
+        expectGradients([a]) { concatenate([$0[0], $0[0] * $0[0]], axis: 1) }
+        // Forward values against the definition.
+        let x = Tensor<Double>(shape: [2, 2], scalars: [1, 2, 3, 4]), y = Tensor<Double>(shape: [2, 1], scalars: [5, 6])
+        #expect(concatenate([x, y], axis: 1).scalars == [1, 2, 5, 3, 4, 6])
+        #expect(concatenate([x, x], axis: 0).shape == [4, 2])
+    }
+
     @Test("negation and tensor–scalar arithmetic")
     func scalarArithmetic() {
         let a = random([3, 5], seed: 4), p = positive([3, 5], seed: 5)
