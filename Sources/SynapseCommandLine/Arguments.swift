@@ -3,15 +3,20 @@ import Synapse
 
 /// GNU-style argument parsing: `--name value`, `--name=value`, boolean `--flag`, `-h`, and `--`
 /// to end options. Each command declares the options it accepts; anything else is a usage error.
+/// Paths are read with ``path(_:)`` and ``resolve(_:)``: resolved in the invocation's context.
 struct Arguments {
     /// Option values by name (without dashes); boolean flags map to "true".
     private(set) var options: [String: String] = [:]
     /// Arguments that are not options, in order.
     private(set) var positional: [String] = []
+    /// Resolves a path as given (``Invocation/resolve(_:)``).
+    private let resolver: (String) -> CommandPath
 
     /// Parses `arguments` for `command` (used in error messages), accepting the options in
     /// `valued` (which take a value) and `flags` (which don't). `--help`/`-h` is always accepted.
-    init(_ arguments: [String], command: String, valued: Set<String> = [], flags: Set<String> = []) throws {
+    /// Paths resolve in `invocation`'s context.
+    init(_ arguments: [String], command: String, valued: Set<String> = [], flags: Set<String> = [], in invocation: Invocation) throws {
+        resolver = invocation.resolve
         var index = 0
         var onlyPositional = false
         while index < arguments.count {
@@ -50,18 +55,21 @@ struct Arguments {
         }
     }
 
-    /// Options given as a map (a checkpoint's stored settings), to be checked like flags.
-    init(options: [String: String]) { self.options = options }
+    /// Options given as a map (a checkpoint's stored settings, which hold no paths), to be checked like flags.
+    init(options: [String: String]) {
+        self.options = options
+        resolver = { CommandPath(given: $0, location: $0) }
+    }
 
     /// Fills options not given on the command line from a JSON object file (`--config`): keys are
     /// long option names, values strings, numbers or booleans (true sets a flag). Unknown keys and
     /// malformed files are errors; the command line wins over the file.
-    mutating func merge(configFile path: String, command: String, valued: Set<String>, flags: Set<String>) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+    mutating func merge(configFile path: CommandPath, command: String, valued: Set<String>, flags: Set<String>) throws {
+        guard let data = FileManager.default.contents(atPath: path.location) else {
             throw CommandLineError.failure("\(path): cannot read the configuration file")
         }
         let entries: [String: String]
-        do { entries = try OptionsFile.parse(data, path: path, valued: valued.subtracting(["config"]), flags: flags) } catch {
+        do { entries = try OptionsFile.parse(data, path: path.given, valued: valued.subtracting(["config"]), flags: flags) } catch {
             if case .notAnObject = error { throw CommandLineError.failure(error.description) }
             throw CommandLineError.usage(error.description, command: command)
         }
@@ -84,6 +92,17 @@ struct Arguments {
 
     /// A string option, or nil.
     func string(_ name: String) -> String? { options[name] }
+
+    /// A path option, resolved (see ``CommandPath``), or nil.
+    func path(_ name: String) -> CommandPath? { options[name].map(resolver) }
+
+    /// A required path option, resolved; a usage error naming it when absent.
+    func requiredPath(_ name: String, command: String) throws -> CommandPath {
+        resolver(try required(name, command: command))
+    }
+
+    /// A path as given (a positional argument, a command's default), resolved like a path option.
+    func resolve(_ given: String) -> CommandPath { resolver(given) }
 
     /// A floating-point option in `range`, `defaultValue` when absent; a usage error otherwise.
     func double(_ name: String, default defaultValue: Double, in range: ClosedRange<Double>, command: String) throws -> Double {

@@ -25,14 +25,14 @@ enum BenchCommand {
     Benchmarks/compare runs the same workloads in NumPy and PyTorch and prints the ratios.
     """
 
-    static func run(_ arguments: [String]) throws {
-        let parsed = try Arguments(arguments, command: "bench", valued: ["repeats", "data"], flags: ["compare", "json"])
-        if parsed.flag("help") { print(help); return }
+    static func run(_ arguments: [String], in invocation: Invocation) throws {
+        let parsed = try Arguments(arguments, command: "bench", valued: ["repeats", "data"], flags: ["compare", "json"], in: invocation)
+        if parsed.flag("help") { invocation.print(help); return }
         let json = parsed.flag("json")
         var results: [String: Any] = [:]
         // With --json the readable report goes to stderr and one JSON object to stdout.
         func say(_ text: String) {
-            if json { FileHandle.standardError.write(Data((text + "\n").utf8)) } else { print(text) }
+            if json { invocation.writeError(text + "\n") } else { invocation.print(text) }
         }
         let repeats = try parsed.integer("repeats", default: 5, in: 1...1000, command: "bench")
 
@@ -94,11 +94,11 @@ enum BenchCommand {
                      chosen.rawValue == "blas" ? "OpenBLAS" : "Swift kernel"))
 
         // MNIST MLPs.
-        let directory = parsed.string("data") ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/mnist").path
+        let directory = parsed.path("data") ?? parsed.resolve(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/mnist").path)
         let train: Dataset<Float>
         var source = "MNIST"
-        if let loaded: Dataset<Float> = try? MNIST.load(.train, from: directory) {
+        if let loaded: Dataset<Float> = try? MNIST.load(.train, from: directory.location) {
             train = loaded
         } else {
             var g = RandomGenerator(seed: 1)
@@ -167,7 +167,7 @@ enum BenchCommand {
         results["peak_rss_mb"] = peakMemoryMegabytes()
         if json {
             let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            invocation.print(String(decoding: data, as: UTF8.self))
         }
     }
 

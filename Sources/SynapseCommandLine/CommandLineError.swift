@@ -23,17 +23,3 @@ enum CommandLineError: Error, CustomStringConvertible {
         }
     }
 }
-
-/// Checks output paths before any work (see ``OutputPaths``): an output that would replace an input
-/// or another output is a usage error (exit 2); one that cannot be written is a failure (exit 1).
-func checkOutputs(_ outputs: [OutputPaths.Named], inputs: [OutputPaths.Named], command: String) throws {
-    do { try OutputPaths.check(outputs: outputs, inputs: inputs) } catch {
-        if case .unwritable(let reason) = error { throw CommandLineError.failure(reason.description) }
-        throw CommandLineError.usage(error.description, command: command)
-    }
-}
-
-/// Prints a warning on standard error.
-func warn(_ message: String) {
-    FileHandle.standardError.write(Data("synapse: warning: \(message)\n".utf8))
-}

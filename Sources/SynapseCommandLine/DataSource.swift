@@ -30,23 +30,24 @@ enum DataSource {
     ///   - features: `--features` (comma-separated names or 1-based numbers); nil: the model's
     ///     feature names when the file has them all, else every other column.
     ///   - model: the model being evaluated or used, whose names and classes fix the columns and labels.
-    static func load(_ path: String, role: Role, target: String?, features: String?, targetsPath: String?,
+    ///   - invocation: where `-` (standard input) is read.
+    static func load(_ path: CommandPath, role: Role, target: String?, features: String?, targetsPath: CommandPath?,
                      classification: Bool?, model: Model<Float>?, needsTarget: Bool, dropMissing: Bool,
-                     command: String) throws -> LoadedData {
+                     command: String, in invocation: Invocation) throws -> LoadedData {
         var isDirectory: ObjCBool = false
-        if path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            let dataset: Dataset<Float> = try MNIST.load(role == .training ? .train : .test, from: path)
+        if !path.isStandardStream, FileManager.default.fileExists(atPath: path.location, isDirectory: &isDirectory), isDirectory.boolValue {
+            let dataset: Dataset<Float> = try MNIST.load(role == .training ? .train : .test, from: path.location)
             return LoadedData(dataset: dataset, featureNames: nil, targetName: "label", classNames: nil,
                               targetsAreNumeric: false, hasTargets: true, droppedRows: 0)
         }
-        if path.lowercased().hasSuffix(".npy") { return try loadNumPy(path, targetsPath: targetsPath, needsTarget: needsTarget, command: command) }
+        if path.given.lowercased().hasSuffix(".npy") { return try loadNumPy(path, targetsPath: targetsPath, needsTarget: needsTarget, command: command) }
         if targetsPath != nil { throw CommandLineError.usage("'--targets' goes with an .npy feature file", command: command) }
         return try loadCSV(path, target: target, features: features, classification: classification, model: model,
-                           needsTarget: needsTarget, dropMissing: dropMissing, command: command)
+                           needsTarget: needsTarget, dropMissing: dropMissing, command: command, in: invocation)
     }
 
-    private static func loadNumPy(_ path: String, targetsPath: String?, needsTarget: Bool, command: String) throws -> LoadedData {
-        let array = try NumPyArray.read(path)
+    private static func loadNumPy(_ path: CommandPath, targetsPath: CommandPath?, needsTarget: Bool, command: String) throws -> LoadedData {
+        let array = try NumPyArray.read(path.location)
         guard !array.shape.isEmpty, array.shape[0] > 0 else { throw CommandLineError.failure("\(path): expected an array of rows, got shape \(array.shape)") }
         let rows = array.shape[0], width = array.count / rows
         let features = array.tensor(as: Float.self).reshaped([rows, width])
@@ -56,7 +57,7 @@ enum DataSource {
             return LoadedData(dataset: Dataset(features: features, targets: Tensor(zeros: [rows])), featureNames: nil, targetName: nil,
                               classNames: nil, targetsAreNumeric: true, hasTargets: false, droppedRows: 0)
         }
-        let targets = try NumPyArray.read(targetsPath)
+        let targets = try NumPyArray.read(targetsPath.location)
         guard targets.shape.first == rows, targets.count == rows else {
             throw CommandLineError.failure("\(targetsPath): \(targets.shape) targets for \(rows) feature rows (expected [\(rows)])")
         }
@@ -68,7 +69,7 @@ enum DataSource {
     }
 
     /// Refuses NaN and infinite values (also float64 values too large for float32), naming where they are.
-    private static func requireFinite(_ values: Tensor<Float>, path: String, what: String) throws {
+    private static func requireFinite(_ values: Tensor<Float>, path: CommandPath, what: String) throws {
         guard let index = values.firstNonFiniteIndex() else { return }
         let offset = index.count == 2 ? index[0] * values.shape[1] + index[1] : index[0]
         let place = index.count == 2 ? "row \(index[0] + 1), column \(index[1] + 1)" : "row \(index[0] + 1)"
@@ -76,13 +77,13 @@ enum DataSource {
         throw CommandLineError.failure("\(path): the \(what) value at \(place) is \(value) (NaN or infinite, or too large for float32); clean or drop it")
     }
 
-    private static func loadCSV(_ path: String, target: String?, features: String?, classification: Bool?, model: Model<Float>?,
-                                needsTarget: Bool, dropMissing: Bool, command: String) throws -> LoadedData {
+    private static func loadCSV(_ path: CommandPath, target: String?, features: String?, classification: Bool?, model: Model<Float>?,
+                                needsTarget: Bool, dropMissing: Bool, command: String, in invocation: Invocation) throws -> LoadedData {
         let text: String?
-        if path == "-" {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        if path.isStandardStream {
+            text = String(decoding: invocation.readStandardInput(), as: UTF8.self)
         } else {
-            guard FileManager.default.fileExists(atPath: path) else { throw CommandLineError.failure("\(path): no such file") }
+            guard FileManager.default.fileExists(atPath: path.location) else { throw CommandLineError.failure("\(path): no such file") }
             text = nil
         }
         // The header and width decide how names and numbers are read.
@@ -118,7 +119,7 @@ enum DataSource {
         let missing: MissingValuePolicy = dropMissing ? .dropRows : .error
         let loaded: CSVDataset<Float> = try text.map {
             try CSVDataset.parse($0, path: "-", target: targetColumn, features: featureColumns, labels: labels, classNames: classNames, missingValues: missing)
-        } ?? CSVDataset.load(path, target: targetColumn, features: featureColumns, labels: labels, classNames: classNames, missingValues: missing)
+        } ?? CSVDataset.load(path.location, target: targetColumn, features: featureColumns, labels: labels, classNames: classNames, missingValues: missing)
         return LoadedData(dataset: loaded.dataset, featureNames: loaded.featureNames, targetName: loaded.targetName,
                           classNames: loaded.classNames, targetsAreNumeric: loaded.classNames == nil, hasTargets: targetColumn != nil,
                           droppedRows: loaded.droppedRows)
@@ -127,8 +128,8 @@ enum DataSource {
     /// The header names if the file has a header row (detected as the loader does), and the number of
     /// columns, from the first two records only (for a .gz file, only they are inflated). A file the
     /// loader could not read either is an error here, not a guess.
-    private static func peekHeader(path: String, text: String?) throws -> (header: [String]?, width: Int) {
-        let table = try text.map { try CSVTable.parse($0, path: path, maxRows: 1) } ?? CSVTable.read(path, maxRows: 1)
+    private static func peekHeader(path: CommandPath, text: String?) throws -> (header: [String]?, width: Int) {
+        let table = try text.map { try CSVTable.parse($0, path: path.given, maxRows: 1) } ?? CSVTable.read(path.location, maxRows: 1)
         return (table.header, table.columnCount)
     }
 }

@@ -26,34 +26,34 @@ enum DemoCommand {
       -h, --help       show this help
     """
 
-    static func run(_ arguments: [String]) throws {
-        let parsed = try Arguments(arguments, command: "demo", valued: ["data", "seed", "epochs", "out"], flags: ["cnn"])
+    static func run(_ arguments: [String], in invocation: Invocation) throws {
+        let parsed = try Arguments(arguments, command: "demo", valued: ["data", "seed", "epochs", "out"], flags: ["cnn"], in: invocation)
         let seed = UInt32(try parsed.integer("seed", default: 42, in: 0...Int(UInt32.max), command: "demo"))
         let epochs = try parsed.integer("epochs", default: 3, in: 1...1000, command: "demo")
         if parsed.positional.first != "mnist" && (parsed.flag("cnn") || parsed.options["epochs"] != nil || parsed.options["out"] != nil) {
             throw CommandLineError.usage("'--cnn', '--epochs' and '--out' go with the mnist demo", command: "demo")
         }
-        if parsed.flag("help") { print(help); return }
+        if parsed.flag("help") { invocation.print(help); return }
         guard parsed.positional.count <= 1 else {
             throw CommandLineError.usage("demo takes at most one name, got \(parsed.positional.joined(separator: " "))", command: "demo")
         }
         switch parsed.positional.first {
-        case nil: mainJob()
-        case "seed": Tutorial.runExample()
-        case "xor": solveXOR(logEvery: 500)
-        case "digits": try TrainingDemos.digits(path: parsed.options["data"] ?? "../shared/data/digits/digits.csv.gz")
+        case nil: mainJob(in: invocation)
+        case "seed": Tutorial.runExample(print: invocation.print)
+        case "xor": solveXOR(logEvery: 500, in: invocation)
+        case "digits": try TrainingDemos.digits(path: parsed.path("data") ?? parsed.resolve("../shared/data/digits/digits.csv.gz"), in: invocation)
         case "mnist" where parsed.flag("cnn"):
-            let directory = parsed.options["data"] ?? "../shared/data/mnist"
-            if let out = parsed.options["out"] {
+            let directory = parsed.path("data") ?? parsed.resolve("../shared/data/mnist")
+            if let out = parsed.path("out") {
                 // Checked before training: the model file must not replace a device, a link's meaning or the data.
-                try checkOutputs([("--out", out)], inputs: [("--data", directory)], command: "demo")
+                try invocation.checkOutputs([("--out", out)], inputs: [("--data", directory)], command: "demo")
             }
-            try TrainingDemos.mnistCNN(directory: directory, seed: seed, epochs: epochs, save: parsed.options["out"])
+            try TrainingDemos.mnistCNN(directory: directory, seed: seed, epochs: epochs, save: parsed.path("out"), in: invocation)
         case "mnist":
             if parsed.options["epochs"] != nil || parsed.options["out"] != nil {
                 throw CommandLineError.usage("'--epochs' and '--out' go with 'mnist --cnn'", command: "demo")
             }
-            try TrainingDemos.mnist(directory: parsed.options["data"] ?? "../shared/data/mnist", seed: seed)
+            try TrainingDemos.mnist(directory: parsed.path("data") ?? parsed.resolve("../shared/data/mnist"), seed: seed, in: invocation)
         case let name?:
             throw CommandLineError.usage("unknown demo '\(name)' (available: seed, xor, digits, mnist)", command: "demo")
         }
@@ -63,10 +63,10 @@ enum DemoCommand {
     static var targets: Tensor<Double> { Tensor(Tutorial.xorTargets) }
 
     /// The README's main job: the tutorial as written, the reason it stalls, and a fix.
-    static func mainJob() {
+    static func mainJob(in invocation: Invocation) {
         let start = Date()
-        print("Synapse: the tutorial's XOR network, then one that solves it.\n")
-        print("1. The tutorial as written: 2-2-1 sigmoid network, seed 42, learning rate 0.1, 10 000 epochs")
+        invocation.print("Synapse: the tutorial's XOR network, then one that solves it.\n")
+        invocation.print("1. The tutorial as written: 2-2-1 sigmoid network, seed 42, learning rate 0.1, 10 000 epochs")
         var losses: [Int: Double] = [:]
         let trained = Tutorial.trainNetwork(inputs, targets, inputSize: 2, hiddenSize: 2, outputSize: 1,
                                             epochs: 10_000, learningRate: 0.1) { line in
@@ -74,35 +74,35 @@ enum DemoCommand {
             let parts = line.split(separator: " ")
             if let epoch = Int(parts[1].dropLast()), epoch % 2000 == 0, let loss = Double(parts[3]) { losses[epoch] = loss }
         }
-        for epoch in losses.keys.sorted() { print(String(format: "   epoch %5d   loss (MSE) %.6f", epoch, losses[epoch]!)) }
-        report(Tutorial.predict(trained, inputs))
-        print("""
+        for epoch in losses.keys.sorted() { invocation.print(String(format: "   epoch %5d   loss (MSE) %.6f", epoch, losses[epoch]!)) }
+        report(Tutorial.predict(trained, inputs), in: invocation)
+        invocation.print("""
            Why it stalls: from seed 42 the two hidden units fall into a local minimum that fits (0,0) and (1,0)
            but leaves (0,1) and (1,1) at 0.5, so the MSE flattens toward 0.125; more epochs or a larger step do not leave it.
 
         """)
-        print("2. The same network with 4 hidden units and learning rate 1.0, gradients by automatic differentiation")
-        solveXOR(logEvery: 1000)
-        print(String(format: "\nDone in %.2f s. Try 'synapse demo seed' for the tutorial's exact printout.", Date().timeIntervalSince(start)))
+        invocation.print("2. The same network with 4 hidden units and learning rate 1.0, gradients by automatic differentiation")
+        solveXOR(logEvery: 1000, in: invocation)
+        invocation.print(String(format: "\nDone in %.2f s. Try 'synapse demo seed' for the tutorial's exact printout.", Date().timeIntervalSince(start)))
     }
 
     /// Trains the 2-4-1 sigmoid network with autodiff and prints its progress and predictions.
-    static func solveXOR(logEvery: Int) {
+    static func solveXOR(logEvery: Int, in invocation: Invocation) {
         let network = AutodiffNetwork(inputSize: 2, hiddenSize: 4, outputSize: 1, activation: .sigmoid, seed: 42)
         network.train(inputs, targets, epochs: 5000, learningRate: 1.0, logEvery: logEvery) { epoch, loss in
-            print(String(format: "   epoch %5d   loss (MSE) %.6f", epoch, loss))
+            invocation.print(String(format: "   epoch %5d   loss (MSE) %.6f", epoch, loss))
         }
-        report(withoutGradients { network(inputs) })
+        report(withoutGradients { network(inputs) }, in: invocation)
     }
 
     /// Prints the four predictions and whether each lies on the right side of 0.5 by at least 0.4.
-    static func report(_ predictions: Tensor<Double>) {
+    static func report(_ predictions: Tensor<Double>, in invocation: Invocation) {
         let cells = zip(Tutorial.xorInputs, predictions.scalars).map { input, p in
             "[\(Int(input[0])), \(Int(input[1]))] → \(String(format: "%.3f", p))"
         }
         let solved = zip(Tutorial.xorTargets, predictions.scalars).allSatisfy { target, p in
             target[0] == 1 ? p >= 0.9 : p <= 0.1
         }
-        print("   predictions  " + cells.joined(separator: "   ") + (solved ? "   ✓ solved" : "   ✗ not solved"))
+        invocation.print("   predictions  " + cells.joined(separator: "   ") + (solved ? "   ✓ solved" : "   ✗ not solved"))
     }
 }

@@ -3,11 +3,11 @@ import Synapse
 
 /// Loading a model file for a command, with errors that exit 1 and name the file.
 enum CommandModel {
-    /// The model in `path` (a model file or a checkpoint); warnings about the file go to stderr.
-    static func load(_ path: String) throws -> Model<Float> {
-        guard FileManager.default.fileExists(atPath: path) else { throw CommandLineError.failure("\(path): no such model file") }
-        let model = try Model<Float>.load(from: path)
-        model.warnings.forEach(warn)
+    /// The model in `path` (a model file or a checkpoint); warnings about the file go to `invocation`'s stderr.
+    static func load(_ path: CommandPath, in invocation: Invocation) throws -> Model<Float> {
+        guard FileManager.default.fileExists(atPath: path.location) else { throw CommandLineError.failure("\(path): no such model file") }
+        let model = try Model<Float>.load(from: path.location)
+        model.warnings.forEach(invocation.warn)
         return model
     }
 }
@@ -33,15 +33,16 @@ enum EvaluateCommand {
       -h, --help               show this help
     """
 
-    static func run(_ arguments: [String]) throws {
+    static func run(_ arguments: [String], in invocation: Invocation) throws {
         let options = try Arguments(arguments, command: "evaluate", valued: ["model", "data", "target", "features", "targets"],
-                                    flags: ["json", "drop-missing"])
-        if options.flag("help") { print(help); return }
-        let (modelPath, dataPath) = (try options.required("model", command: "evaluate"), try options.required("data", command: "evaluate"))
-        let model = try CommandModel.load(modelPath)
+                                    flags: ["json", "drop-missing"], in: invocation)
+        if options.flag("help") { invocation.print(help); return }
+        let (modelPath, dataPath) = (try options.requiredPath("model", command: "evaluate"), try options.requiredPath("data", command: "evaluate"))
+        let model = try CommandModel.load(modelPath, in: invocation)
         let data = try DataSource.load(dataPath, role: .testing, target: options.string("target"),
-                                       features: options.string("features"), targetsPath: options.string("targets"), classification: nil,
-                                       model: model, needsTarget: true, dropMissing: options.flag("drop-missing"), command: "evaluate")
+                                       features: options.string("features"), targetsPath: options.path("targets"), classification: nil,
+                                       model: model, needsTarget: true, dropMissing: options.flag("drop-missing"), command: "evaluate",
+                                       in: invocation)
         try checkFit(model, data, targets: true)
         let evaluation = model.evaluate(data.dataset)
         guard evaluation.loss.isFinite else {
@@ -55,28 +56,28 @@ enum EvaluateCommand {
             for (name, value) in evaluation.metrics { object[name] = number(value) }
             if let matrix = evaluation.confusionMatrix { object["confusion_matrix"] = matrix; object["classes"] = classes }
             let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: json, as: UTF8.self))
+            invocation.print(String(decoding: json, as: UTF8.self))
             return
         }
-        print(String(format: "samples   %d", data.dataset.count))
-        print(String(format: "loss      %.6f", evaluation.loss))
+        invocation.print(String(format: "samples   %d", data.dataset.count))
+        invocation.print(String(format: "loss      %.6f", evaluation.loss))
         if let accuracy = evaluation.accuracy, let report = evaluation.report, let matrix = evaluation.confusionMatrix {
-            print(String(format: "accuracy  %.4f", accuracy))
-            print(String(format: "precision %.4f (macro)\nrecall    %.4f (macro)\nf1        %.4f (macro)", report.macroPrecision, report.macroRecall, report.macroF1))
+            invocation.print(String(format: "accuracy  %.4f", accuracy))
+            invocation.print(String(format: "precision %.4f (macro)\nrecall    %.4f (macro)\nf1        %.4f (macro)", report.macroPrecision, report.macroRecall, report.macroF1))
             let width = max(5, classes.map(\.count).max() ?? 1)
-            print("\n" + "class".padding(toLength: width, withPad: " ", startingAt: 0) + "  precision  recall  f1      support")
+            invocation.print("\n" + "class".padding(toLength: width, withPad: " ", startingAt: 0) + "  precision  recall  f1      support")
             for (i, name) in classes.enumerated() where i < report.f1.count {
-                print(name.padding(toLength: width, withPad: " ", startingAt: 0)
+                invocation.print(name.padding(toLength: width, withPad: " ", startingAt: 0)
                       + String(format: "  %.4f     %.4f  %.4f  %d", report.precision[i], report.recall[i], report.f1[i], report.support[i]))
             }
-            print("\nconfusion matrix (rows: true class, columns: predicted)")
+            invocation.print("\nconfusion matrix (rows: true class, columns: predicted)")
             let cell = max(width, String(matrix.flatMap { $0 }.max() ?? 0).count) + 1
-            print(String(repeating: " ", count: width) + classes.map { $0.leftPadded(cell) }.joined())
+            invocation.print(String(repeating: " ", count: width) + classes.map { $0.leftPadded(cell) }.joined())
             for (i, row) in matrix.enumerated() {
-                print((classes[safe: i] ?? "\(i)").padding(toLength: width, withPad: " ", startingAt: 0) + row.map { String($0).leftPadded(cell) }.joined())
+                invocation.print((classes[safe: i] ?? "\(i)").padding(toLength: width, withPad: " ", startingAt: 0) + row.map { String($0).leftPadded(cell) }.joined())
             }
         } else {
-            print(String(format: "mse       %.6f\nmae       %.6f\nr2        %.6f", evaluation.meanSquaredError ?? .nan,
+            invocation.print(String(format: "mse       %.6f\nmae       %.6f\nr2        %.6f", evaluation.meanSquaredError ?? .nan,
                          evaluation.meanAbsoluteError ?? .nan, evaluation.r2 ?? .nan))
         }
     }
@@ -114,18 +115,18 @@ enum PredictCommand {
       -h, --help            show this help
     """
 
-    static func run(_ arguments: [String]) throws {
+    static func run(_ arguments: [String], in invocation: Invocation) throws {
         let options = try Arguments(arguments, command: "predict", valued: ["model", "data", "features", "output"],
-                                    flags: ["probabilities", "drop-missing"])
-        if options.flag("help") { print(help); return }
-        let (modelPath, dataPath) = (try options.required("model", command: "predict"), try options.required("data", command: "predict"))
-        if let output = options.string("output") {
-            try checkOutputs([("--output", output)], inputs: [("--model", modelPath), ("--data", dataPath)], command: "predict")
+                                    flags: ["probabilities", "drop-missing"], in: invocation)
+        if options.flag("help") { invocation.print(help); return }
+        let (modelPath, dataPath) = (try options.requiredPath("model", command: "predict"), try options.requiredPath("data", command: "predict"))
+        if let output = options.path("output") {
+            try invocation.checkOutputs([("--output", output)], inputs: [("--model", modelPath), ("--data", dataPath)], command: "predict")
         }
-        let model = try CommandModel.load(modelPath)
+        let model = try CommandModel.load(modelPath, in: invocation)
         let data = try DataSource.load(dataPath, role: .testing, target: nil,
                                        features: options.string("features"), targetsPath: nil, classification: nil, model: model,
-                                       needsTarget: false, dropMissing: options.flag("drop-missing"), command: "predict")
+                                       needsTarget: false, dropMissing: options.flag("drop-missing"), command: "predict", in: invocation)
         try EvaluateCommand.checkFit(model, data, targets: false)
         let outputs = model.predict(data.dataset.features)
         if let index = outputs.firstNonFiniteIndex() {
@@ -153,10 +154,10 @@ enum PredictCommand {
             }
         }
         let text = lines.joined(separator: "\n") + "\n"
-        if let output = options.string("output") {
-            do { try AtomicFile.write(Array(text.utf8), to: output) } catch let error as DataError { throw CommandLineError.failure(error.description) }
+        if let output = options.path("output") {
+            do { try invocation.writeFile(Array(text.utf8), to: output) } catch let error as DataError { throw CommandLineError.failure(error.description) }
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            invocation.write(text)
         }
     }
 
@@ -178,35 +179,35 @@ enum InspectCommand {
       -h, --help  show this help
     """
 
-    static func run(_ arguments: [String]) throws {
-        let options = try Arguments(arguments, command: "inspect")
-        if options.flag("help") { print(help); return }
+    static func run(_ arguments: [String], in invocation: Invocation) throws {
+        let options = try Arguments(arguments, command: "inspect", in: invocation)
+        if options.flag("help") { invocation.print(help); return }
         guard options.positional.count == 1 else {
             throw CommandLineError.usage(options.positional.isEmpty ? "missing the model file" : "expected one model file, got \(options.positional.count)", command: "inspect")
         }
-        let path = options.positional[0]
-        let model = try CommandModel.load(path)
-        let file = try SafeTensors.read(path)
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        print("file: \(path) (\(size) bytes, safetensors, \(file.metadata["dtype"] ?? "?"), format \(file.metadata["format"] ?? "?") \(file.metadata["format_version"] ?? ""))")
+        let path = options.resolve(options.positional[0])
+        let model = try CommandModel.load(path, in: invocation)
+        let file = try SafeTensors.read(path.location)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path.location)[.size] as? Int) ?? 0
+        invocation.print("file: \(path) (\(size) bytes, safetensors, \(file.metadata["dtype"] ?? "?"), format \(file.metadata["format"] ?? "?") \(file.metadata["format_version"] ?? ""))")
         switch model.task {
         case .classification(let classes):
-            print("task: classification, \(classes) classes: \(model.classLabels.joined(separator: ", "))")
-        case .regression(let outputs): print("task: regression, \(outputs) output\(outputs == 1 ? "" : "s")")
+            invocation.print("task: classification, \(classes) classes: \(model.classLabels.joined(separator: ", "))")
+        case .regression(let outputs): invocation.print("task: regression, \(outputs) output\(outputs == 1 ? "" : "s")")
         }
-        if let loss = model.loss { print("loss: \(loss.rawValue)") }
+        if let loss = model.loss { invocation.print("loss: \(loss.rawValue)") }
         if let names = model.featureNames {
             let shown = names.count > 12 ? names.prefix(10).joined(separator: ", ") + ", … (\(names.count) in all)" : names.joined(separator: ", ")
-            print("features: \(shown)")
+            invocation.print("features: \(shown)")
         }
-        if let target = model.targetName { print("target: \(target)") }
-        if let scaling = model.scaling { print("scaling: \(scaling.method.rawValue) over \(scaling.shift.count) features") }
-        print("\narchitecture:")
-        print(model.network.summary)
-        print("\ntensors:")
+        if let target = model.targetName { invocation.print("target: \(target)") }
+        if let scaling = model.scaling { invocation.print("scaling: \(scaling.method.rawValue) over \(scaling.shift.count) features") }
+        invocation.print("\narchitecture:")
+        invocation.print(model.network.summary)
+        invocation.print("\ntensors:")
         for name in file.entries.keys.sorted() {
             let entry = file.entries[name]!
-            print("  \(name)  \(entry.dtype.rawValue) \(entry.shape)")
+            invocation.print("  \(name)  \(entry.dtype.rawValue) \(entry.shape)")
         }
     }
 }
@@ -230,33 +231,33 @@ enum PlotCommand {
       -h, --help            show this help
     """
 
-    static func run(_ arguments: [String]) throws {
-        let options = try Arguments(arguments, command: "plot", valued: ["kind", "out", "data", "target", "targets"])
-        if options.flag("help") { print(help); return }
+    static func run(_ arguments: [String], in invocation: Invocation) throws {
+        let options = try Arguments(arguments, command: "plot", valued: ["kind", "out", "data", "target", "targets"], in: invocation)
+        if options.flag("help") { invocation.print(help); return }
         guard options.positional.count == 1 else {
             throw CommandLineError.usage(options.positional.isEmpty ? "missing the model file" : "expected one model file, got \(options.positional.count)", command: "plot")
         }
         let kind = try options.choice("kind", ["network", "boundary", "confusion"], default: nil, command: "plot")
         guard let kind else { throw CommandLineError.usage("missing required option '--kind'", command: "plot") }
-        let out = try options.required("out", command: "plot")
-        let path = options.positional[0]
-        try checkOutputs([("--out", out)], inputs: [("MODEL", path)] + ["data", "targets"].compactMap { name in options.string(name).map { ("--\(name)", $0) } },
-                         command: "plot")
+        let out = try options.requiredPath("out", command: "plot")
+        let path = options.resolve(options.positional[0])
+        try invocation.checkOutputs([("--out", out)], inputs: [("MODEL", path)] + ["data", "targets"].compactMap { name in options.path(name).map { ("--\(name)", $0) } },
+                                    command: "plot")
         if kind != "network" && options.string("data") == nil {
             throw CommandLineError.usage("missing required option '--data' (a '\(kind)' plot shows the model on data)", command: "plot")
         }
-        let model = try CommandModel.load(path)
-        let name = URL(fileURLWithPath: path).lastPathComponent
+        let model = try CommandModel.load(path, in: invocation)
+        let name = URL(fileURLWithPath: path.given).lastPathComponent
         let document: String
         if kind == "network" {
             document = Charts.network(try LayerSpec(describing: model.network), featureNames: model.featureNames,
                                       classNames: model.classNames, title: "Network of \(name)")
         } else {
             guard case .classification = model.task else { throw CommandLineError.failure("\(path): a '\(kind)' plot needs a classifier") }
-            let dataPath = try options.required("data", command: "plot")
+            let dataPath = try options.requiredPath("data", command: "plot")
             let data = try DataSource.load(dataPath, role: .testing, target: options.string("target"), features: nil,
-                                           targetsPath: options.string("targets"), classification: true, model: model, needsTarget: true,
-                                           dropMissing: true, command: "plot")
+                                           targetsPath: options.path("targets"), classification: true, model: model, needsTarget: true,
+                                           dropMissing: true, command: "plot", in: invocation)
             try EvaluateCommand.checkFit(model, data, targets: true)
             if kind == "boundary" {
                 guard data.dataset.features.shape[1] == 2 else {
@@ -270,8 +271,8 @@ enum PlotCommand {
                                             title: String(format: "Confusion matrix of %@ (accuracy %.3f)", name, evaluation.accuracy ?? 0))
             }
         }
-        try AtomicFile.write(Array(document.utf8), to: out)
-        print("wrote \(out)")
+        try invocation.writeFile(Array(document.utf8), to: out)
+        invocation.print("wrote \(out)")
     }
 }
 

@@ -7,11 +7,13 @@ final class ProgressReporter {
     private let quiet: Bool
     private let interactive: Bool
     private var lastDraw = 0.0
-    private let standardError = FileHandle.standardError
+    private let invocation: Invocation
 
-    init(quiet: Bool) {
+    /// A reporter on `invocation`'s standard error.
+    init(quiet: Bool, in invocation: Invocation) {
         self.quiet = quiet
-        interactive = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+        self.invocation = invocation
+        interactive = invocation.isInteractive
     }
 
     /// Reports one `fit` progress event.
@@ -45,5 +47,5 @@ final class ProgressReporter {
             + String(format: "  (%.2f s)", log.seconds)
     }
 
-    private func write(_ text: String) { standardError.write(Data(text.utf8)) }
+    private func write(_ text: String) { invocation.writeError(text) }
 }

@@ -42,35 +42,45 @@ public enum SynapseCommandLine {
         return String(message.prefix(1000)) + " … " + String(message.suffix(1000))
     }
 
-    /// Runs the command `arguments` names (`["train", "--data", …]`, the program name left out):
-    /// data on standard output, errors and progress on standard error. Returns the exit status: 0 on
-    /// success, 1 when the work failed, 2 for invalid flags or arguments.
+    /// Runs the command `arguments` names (`["train", "--data", …]`, the program name left out) in
+    /// the process's working directory, with its standard streams: data on standard output, errors
+    /// and progress on standard error. Returns the exit status: 0 on success, 1 when the work
+    /// failed, 2 for invalid flags or arguments.
     public static func run(_ arguments: [String]) -> Int32 {
+        run(arguments, context: .process)
+    }
+
+    /// Runs the command `arguments` names in `context`: relative paths resolve against its working
+    /// directory, `--data -` reads its standard input, and output, errors and progress go to its
+    /// streams. Commands in contexts of their own may run at the same time. Returns the exit status
+    /// as ``run(_:)`` does.
+    public static func run(_ arguments: [String], context: CommandContext) -> Int32 {
+        let invocation = Invocation(context: context)
         var arguments = arguments
         guard let command = arguments.first else {
-            FileHandle.standardError.write(Data((help + "\n").utf8))
+            invocation.writeError(help + "\n")
             return 2
         }
         arguments.removeFirst()
         do {
             switch command {
-            case "train": try TrainCommand.run(arguments)
-            case "evaluate": try EvaluateCommand.run(arguments)
-            case "predict": try PredictCommand.run(arguments)
-            case "inspect": try InspectCommand.run(arguments)
-            case "plot": try PlotCommand.run(arguments)
-            case "demo": try DemoCommand.run(arguments)
-            case "bench": try BenchCommand.run(arguments)
-            case "-h", "--help", "help": print(help)
-            case "--version": print("synapse \(Synapse.version)")
+            case "train": try TrainCommand.run(arguments, in: invocation)
+            case "evaluate": try EvaluateCommand.run(arguments, in: invocation)
+            case "predict": try PredictCommand.run(arguments, in: invocation)
+            case "inspect": try InspectCommand.run(arguments, in: invocation)
+            case "plot": try PlotCommand.run(arguments, in: invocation)
+            case "demo": try DemoCommand.run(arguments, in: invocation)
+            case "bench": try BenchCommand.run(arguments, in: invocation)
+            case "-h", "--help", "help": invocation.print(help)
+            case "--version": invocation.print("synapse \(Synapse.version)")
             default: throw CommandLineError.usage("unknown command '\(command)'", command: "")
             }
             return 0
         } catch let error as CommandLineError {
-            FileHandle.standardError.write(Data("synapse: \(bounded(error.description))\n".utf8))
+            invocation.writeError("synapse: \(bounded(invocation.showingPathsAsGiven(error.description)))\n")
             return error.exitCode
         } catch {
-            FileHandle.standardError.write(Data("synapse: \(bounded(String(describing: error)))\n".utf8))
+            invocation.writeError("synapse: \(bounded(invocation.showingPathsAsGiven(String(describing: error))))\n")
             return 1
         }
     }

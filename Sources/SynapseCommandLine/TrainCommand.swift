@@ -110,30 +110,30 @@ enum TrainCommand {
         }
     }
 
-    static func run(_ arguments: [String]) throws {
-        var options = try Arguments(arguments, command: "train", valued: valued, flags: flags)
-        if options.flag("help") { print(help); return }
-        if let config = options.string("config") { try options.merge(configFile: config, command: "train", valued: valued, flags: flags) }
-        let path = try options.required("data", command: "train")
-        let out = try options.required("out", command: "train")
+    static func run(_ arguments: [String], in invocation: Invocation) throws {
+        var options = try Arguments(arguments, command: "train", valued: valued, flags: flags, in: invocation)
+        if options.flag("help") { invocation.print(help); return }
+        if let config = options.path("config") { try options.merge(configFile: config, command: "train", valued: valued, flags: flags) }
+        let path = try options.requiredPath("data", command: "train")
+        let out = try options.requiredPath("out", command: "train")
         if options.string("resume") != nil, options.string("arch") != nil {
             throw CommandLineError.usage("'--arch' cannot be combined with '--resume': the checkpoint holds the network", command: "train")
         }
         // Outputs are checked before any work: writable, and replacing neither an input nor each other.
-        let inputs: [OutputPaths.Named] = ["data", "targets", "config", "arch"].compactMap { name in options.string(name).map { ("--\(name)", $0) } }
-        var outputPaths: [OutputPaths.Named] = [("--out", out)]
-        if let plot = options.string("plot") { outputPaths.append(("--plot", plot)) }
-        if let checkpoint = options.string("checkpoint") ?? options.string("resume") { outputPaths.append(("--checkpoint", checkpoint)) }
-        try checkOutputs(outputPaths, inputs: inputs, command: "train")
-        if let resume = options.string("resume") {
-            try checkOutputs(outputPaths.filter { $0.option != "--checkpoint" }, inputs: [("--resume", resume)], command: "train")
+        let inputs: [(option: String, path: CommandPath)] = ["data", "targets", "config", "arch"].compactMap { name in options.path(name).map { ("--\(name)", $0) } }
+        var outputPaths: [(option: String, path: CommandPath)] = [("--out", out)]
+        if let plot = options.path("plot") { outputPaths.append(("--plot", plot)) }
+        if let checkpoint = options.path("checkpoint") ?? options.path("resume") { outputPaths.append(("--checkpoint", checkpoint)) }
+        try invocation.checkOutputs(outputPaths, inputs: inputs, command: "train")
+        if let resume = options.path("resume") {
+            try invocation.checkOutputs(outputPaths.filter { $0.option != "--checkpoint" }, inputs: [("--resume", resume)], command: "train")
         }
 
-        var resumed: (path: String, model: Model<Float>, state: TrainingState)? = nil
-        if let path = options.string("resume") {
+        var resumed: (path: CommandPath, model: Model<Float>, state: TrainingState)? = nil
+        if let path = options.path("resume") {
             let (model, state): (Model<Float>, TrainingState)
-            do { (model, state) = try Model<Float>.loadCheckpoint(from: path) } catch let error as DataError { throw CommandLineError.failure(error.description) }
-            model.warnings.forEach(warn)
+            do { (model, state) = try Model<Float>.loadCheckpoint(from: path.location) } catch let error as DataError { throw CommandLineError.failure(error.description) }
+            model.warnings.forEach(invocation.warn)
             // The stored settings: only training settings (never a path), each checked as its flag would be.
             var stored = state.configuration
             stored.removeValue(forKey: "arch")   // older checkpoints stored the architecture file's path; the checkpoint holds the network
@@ -144,9 +144,9 @@ enum TrainCommand {
                 if case .usage(let message, _) = error { throw CommandLineError.failure("\(path): a stored setting is not valid: \(message)") }
                 throw error
             }
-            try options.adopt(stored: stored, changeable: perInvocation, source: path, command: "train")
+            try options.adopt(stored: stored, changeable: perInvocation, source: path.given, command: "train")
             if options.string("epochs") == nil, let total = stored["planned-epochs"] { options.set("epochs", total) }
-            if options.string("checkpoint") == nil { options.set("checkpoint", path) }   // the resumed run goes on checkpointing there
+            if options.string("checkpoint") == nil { options.set("checkpoint", path.given) }   // the resumed run goes on checkpointing there
             resumed = (path, model, state)
         }
         let settings = options.options.filter { !perInvocation.contains($0.key) }
@@ -154,7 +154,7 @@ enum TrainCommand {
         let (taskChoice, scaleName, hidden, activation) = (parsed.taskChoice, parsed.scaleName, parsed.hidden, parsed.activation)
         let (optimizerName, learningRate, batchSize, split, seed) = (parsed.optimizerName, parsed.learningRate, parsed.batchSize, parsed.split, parsed.seed)
         let (lossName, fixedEpochs) = (parsed.lossName, parsed.fixedEpochs)
-        let architecture = resumed != nil ? nil : try options.string("arch").map(readArchitecture)
+        let architecture = resumed != nil ? nil : try options.path("arch").map(readArchitecture)
         if architecture != nil, options.string("layers") != nil || options.string("activation") != nil {
             throw CommandLineError.usage("'--arch' describes the whole network; it cannot be combined with '--layers' or '--activation'", command: "train")
         }
@@ -162,8 +162,9 @@ enum TrainCommand {
 
         // Data and task.
         var data = try DataSource.load(path, role: .training, target: options.string("target"), features: options.string("features"),
-                                       targetsPath: options.string("targets"), classification: taskChoice.map { $0 == "classify" },
-                                       model: nil, needsTarget: true, dropMissing: options.flag("drop-missing"), command: "train")
+                                       targetsPath: options.path("targets"), classification: taskChoice.map { $0 == "classify" },
+                                       model: nil, needsTarget: true, dropMissing: options.flag("drop-missing"), command: "train",
+                                       in: invocation)
         let inference = Result { () throws(TaskMismatch) in
             try TaskInference(targets: data.dataset.targets, classNames: data.classNames, targetName: data.targetName,
                               targetsAreNumeric: data.targetsAreNumeric, choice: taskChoice.flatMap(TaskInference<Float>.Choice.init(rawValue:)))
@@ -252,19 +253,19 @@ enum TrainCommand {
             callbacks.append(EarlyStopping<Float>(monitor: "val_loss", patience: patience))
         }
 
-        print("data: \(rows) rows, \(features) features\(data.droppedRows > 0 ? " (\(data.droppedRows) rows with missing values dropped)" : "")")
-        print("task: \(reason); loss: \(loss.rawValue)\(lossName == nil ? " (default)" : "")")
-        print("network: \(networkLine), \(model.network.parameterCount) parameters")
-        print("training: \(optimizerName) lr \(learningRate), \(epochs) epochs\(fixedEpochs == nil ? " (auto)" : ""), batch \(batchSize), scaling \(scaleName)"
+        invocation.print("data: \(rows) rows, \(features) features\(data.droppedRows > 0 ? " (\(data.droppedRows) rows with missing values dropped)" : "")")
+        invocation.print("task: \(reason); loss: \(loss.rawValue)\(lossName == nil ? " (default)" : "")")
+        invocation.print("network: \(networkLine), \(model.network.parameterCount) parameters")
+        invocation.print("training: \(optimizerName) lr \(learningRate), \(epochs) epochs\(fixedEpochs == nil ? " (auto)" : ""), batch \(batchSize), scaling \(scaleName)"
               + (!validates ? ", no validation" : ", validation \(Int(split * 100)) %") + (patience > 0 ? ", early stopping after \(patience)" : ""))
-        let reporter = ProgressReporter(quiet: quiet)
+        let reporter = ProgressReporter(quiet: quiet, in: invocation)
         let history: History
         do {
             var stored = settings
             stored["planned-epochs"] = String(epochs)
             history = try model.fit(data.dataset, optimizer: optimizer, epochs: epochs, batchSize: batchSize, validation: validation,
                                     callbacks: callbacks, seed: UInt32(seed),
-                                    checkpointing: options.string("checkpoint").map { Checkpointing(path: $0, configuration: stored) },
+                                    checkpointing: options.path("checkpoint").map { Checkpointing(path: $0.location, configuration: stored) },
                                     resumingFrom: resumed?.state, progress: reporter.report)
         } catch let error as TrainingError {
             throw CommandLineError.failure(error.description)
@@ -272,25 +273,25 @@ enum TrainCommand {
             throw CommandLineError.failure(error.description)
         }
         do {
-            try model.save(to: out)
-            if let plot = options.string("plot") {
-                try AtomicFile.write(Array(Charts.trainingCurves(history, title: "Training \(URL(fileURLWithPath: out).lastPathComponent)").utf8), to: plot)
+            try model.save(to: out.location)
+            if let plot = options.path("plot") {
+                try invocation.writeFile(Array(Charts.trainingCurves(history, title: "Training \(URL(fileURLWithPath: out.given).lastPathComponent)").utf8), to: plot)
             }
         } catch let error as DataError { throw CommandLineError.failure(error.description) }
 
-        if let reason = history.stopReason { print(reason) }
+        if let reason = history.stopReason { invocation.print(reason) }
         if let last = history.epochs.last {
             let best = callbacks.compactMap { $0 as? EarlyStopping<Float> }.first?.bestEpoch
             let shown = best.flatMap { history.epochs.indices.contains($0) ? history.epochs[$0] : nil } ?? last
-            print("result (epoch \(shown.epoch + 1) of \(history.epochs.count)): " + ProgressReporter.epochLine(shown, epochs: epochs)
+            invocation.print("result (epoch \(shown.epoch + 1) of \(history.epochs.count)): " + ProgressReporter.epochLine(shown, epochs: epochs)
                 .components(separatedBy: "  ").dropFirst().dropLast().joined(separator: "  "))
         }
-        print("saved \(out)" + (options.string("plot").map { " and \($0)" } ?? ""))
+        invocation.print("saved \(out)" + (options.string("plot").map { " and \($0)" } ?? ""))
     }
 
     /// The architecture in the JSON file at `path`, with the path for messages.
-    static func readArchitecture(_ path: String) throws -> (String, LayerSpec) {
-        do { return (path, try LayerSpec.read(from: path)) } catch let error as DataError { throw CommandLineError.failure(error.description) }
+    static func readArchitecture(_ path: CommandPath) throws -> (CommandPath, LayerSpec) {
+        do { return (path, try LayerSpec.read(from: path.location)) } catch let error as DataError { throw CommandLineError.failure(error.description) }
     }
 
     /// Hidden layer sizes from `128,64` (or `none`).

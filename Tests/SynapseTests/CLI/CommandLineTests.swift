@@ -8,47 +8,6 @@ import Synapse
 @testable import SynapseNN
 @testable import SynapseTraining
 
-/// Runs the built `synapse` binary (next to the test bundle: `swift test` builds every product).
-/// `launcher` is a command that runs the binary given after it (`setpriv …`, `sh -c 'ulimit …; exec "$0" "$@"'`).
-func runSynapse(_ arguments: [String], input: String? = nil, in directory: String? = nil,
-                environment: [String: String] = [:], launcher: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    let binary = try synapseBinary()
-    process.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
-    process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [binary] + arguments
-    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    // Output to files, so that neither stream can fill a pipe and block the child.
-    let capture = FileManager.default.temporaryDirectory.appendingPathComponent("synapse-run-\(UUID().uuidString)").path
-    _ = FileManager.default.createFile(atPath: capture + ".out", contents: nil)
-    _ = FileManager.default.createFile(atPath: capture + ".err", contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: capture + ".out"); try? FileManager.default.removeItem(atPath: capture + ".err") }
-    let stdin = Pipe()
-    process.standardOutput = FileHandle(forWritingAtPath: capture + ".out")
-    process.standardError = FileHandle(forWritingAtPath: capture + ".err")
-    process.standardInput = stdin
-    try process.run()
-    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-    try stdin.fileHandleForWriting.close()
-    process.waitUntilExit()
-    let outputData = FileManager.default.contents(atPath: capture + ".out") ?? Data()
-    let errorData = FileManager.default.contents(atPath: capture + ".err") ?? Data()
-    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
-}
-
-/// The built `synapse` binary: next to the test bundle (`swift test` builds every product), else in `.build`.
-func synapseBinary() throws -> String {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("synapse").path
-    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    let candidates = [beside, repository.appendingPathComponent(".build/release/synapse").path, repository.appendingPathComponent(".build/debug/synapse").path]
-    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-        Issue.record("the synapse binary was not built (looked in \(candidates))")
-        throw CocoaError(.fileNoSuchFile)
-    }
-    return binary
-}
-
 /// Element names and `id`s of an XML document; nil when it is not well-formed.
 func parseXML(_ path: String) -> (elements: [String], ids: [String: Int])? {
     final class Collector: NSObject, XMLParserDelegate {

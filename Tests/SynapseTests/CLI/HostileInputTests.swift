@@ -76,9 +76,11 @@ struct HostileInputTests {
         var status = stat()
         #expect(stat("/dev/null", &status) == 0 && status.st_mode & S_IFMT == S_IFCHR, "/dev/null is still a character device")
 
-        // predict --output /dev/stdout and --output - print the predictions.
+        // predict --output /dev/stdout and --output - print the predictions. /dev/stdout is the
+        // process's file descriptor 1: only a child process has its own.
         for output in ["/dev/stdout", "-"] {
-            let printed = try runSynapse(["predict", "--model", "m.safetensors", "--data", "in.csv", "--output", output], in: directory)
+            let arguments = ["predict", "--model", "m.safetensors", "--data", "in.csv", "--output", output]
+            let printed = try output == "-" ? runSynapse(arguments, in: directory) : runSynapseProcess(arguments, in: directory)
             #expect(printed.status == 0 && printed.stdout.hasPrefix("label\n") && printed.stdout.split(separator: "\n").count == 81, "\(printed)")
         }
         var linkStatus = stat()
