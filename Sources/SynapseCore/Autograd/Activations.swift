@@ -2,6 +2,7 @@
 // (no overflow at |x| > 100). `sigmoid` and `tanh` live in Math.swift.
 
 /// max(x, 0) elementwise.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func relu<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     let out = x.applying(.relu)
     if Tensor.recordsGradient(x) {
@@ -12,6 +13,7 @@ public func relu<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
 }
 
 /// x for x > 0, `slope`·x otherwise (PyTorch's default slope is 0.01).
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func leakyReLU<Scalar>(_ x: Tensor<Scalar>, slope: Scalar = 0.01) -> Tensor<Scalar> {
     let out = x.applying(.leakyReLU(slope))
     if Tensor.recordsGradient(x) {
@@ -22,6 +24,7 @@ public func leakyReLU<Scalar>(_ x: Tensor<Scalar>, slope: Scalar = 0.01) -> Tens
 }
 
 /// x for x > 0, α(eˣ − 1) otherwise.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func elu<Scalar>(_ x: Tensor<Scalar>, alpha: Scalar = 1) -> Tensor<Scalar> {
     let out = x.applying(.elu(alpha))
     if Tensor.recordsGradient(x) {
@@ -36,6 +39,7 @@ public func elu<Scalar>(_ x: Tensor<Scalar>, alpha: Scalar = 1) -> Tensor<Scalar
 }
 
 /// ln(1 + eˣ), computed as max(x, 0) + ln(1 + e^{−|x|}).
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func softplus<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     let out = x.applying(.softplus)
     if Tensor.recordsGradient(x) {
@@ -47,6 +51,7 @@ public func softplus<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
 
 /// x·σ(x) (SiLU, also called swish). Composed of differentiable parts: its backward is
 /// σ(x) + x·σ(x)(1 − σ(x)) by the product rule.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func silu<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     x * sigmoid(x)
 }
@@ -60,6 +65,7 @@ public enum GELUApproximation: Sendable {
 }
 
 /// The Gaussian error linear unit x·Φ(x), exact or with the tanh approximation.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func gelu<Scalar>(_ x: Tensor<Scalar>, approximation: GELUApproximation = .none) -> Tensor<Scalar> {
     switch approximation {
     case .none:
@@ -81,14 +87,17 @@ public func gelu<Scalar>(_ x: Tensor<Scalar>, approximation: GELUApproximation =
 }
 
 /// x, unchanged (for symmetry with the other activations).
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func identity<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x }
 
 /// Softmax along `axis` (default: the last): e^{xᵢ − m} / Σⱼ e^{xⱼ − m}.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func softmax<Scalar>(_ x: Tensor<Scalar>, axis: Int = -1) -> Tensor<Scalar> {
     softmaxFamily(x, axis: axis, logarithmic: false)
 }
 
 /// Log-softmax along `axis` (default: the last): xᵢ − m − ln Σⱼ e^{xⱼ − m}.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func logSoftmax<Scalar>(_ x: Tensor<Scalar>, axis: Int = -1) -> Tensor<Scalar> {
     softmaxFamily(x, axis: axis, logarithmic: true)
 }

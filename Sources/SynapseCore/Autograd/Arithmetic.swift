@@ -4,6 +4,7 @@
 
 extension Tensor {
     /// Elementwise sum with broadcasting.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = combining(.add, a, b)
         if recordsGradient(a, b) {
@@ -16,6 +17,7 @@ extension Tensor {
     }
 
     /// Elementwise difference with broadcasting.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = combining(.subtract, a, b)
         if recordsGradient(a, b) {
@@ -29,6 +31,7 @@ extension Tensor {
     }
 
     /// Elementwise product with broadcasting (NumPy's `*`, not a matrix product: see ``matmul(_:_:transposeA:transposeB:)``).
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = combining(.multiply, a, b)
         if recordsGradient(a, b) {
@@ -42,6 +45,7 @@ extension Tensor {
     }
 
     /// Elementwise quotient with broadcasting.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = combining(.divide, a, b)
         if recordsGradient(a, b) {
@@ -76,19 +80,26 @@ extension Tensor {
     }
 
     /// `a + s` elementwise.  ∂/∂a = 1
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func + (a: Tensor, s: Scalar) -> Tensor { affine(a, .plus(s), slope: 1, name: "add scalar") }
     /// `s + a` elementwise.  ∂/∂a = 1
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func + (s: Scalar, a: Tensor) -> Tensor { affine(a, .plus(s), slope: 1, name: "add scalar") }
     /// `a − s` elementwise.  ∂/∂a = 1
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func - (a: Tensor, s: Scalar) -> Tensor { affine(a, .plus(-s), slope: 1, name: "subtract scalar") }
     /// `s − a` elementwise.  ∂/∂a = −1
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func - (s: Scalar, a: Tensor) -> Tensor { affine(a, .subtractedFrom(s), slope: -1, name: "scalar subtract") }
     /// `a · s` elementwise.  ∂/∂a = s
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func * (a: Tensor, s: Scalar) -> Tensor { affine(a, .times(s), slope: s, name: "multiply scalar") }
     /// `s · a` elementwise.  ∂/∂a = s
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func * (s: Scalar, a: Tensor) -> Tensor { affine(a, .times(s), slope: s, name: "multiply scalar") }
 
     /// `a / s` elementwise.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func / (a: Tensor, s: Scalar) -> Tensor {
         let out = a.applying(.dividedBy(s))
         if recordsGradient(a) {
@@ -99,6 +110,7 @@ extension Tensor {
     }
 
     /// `s / a` elementwise.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func / (s: Scalar, a: Tensor) -> Tensor {
         let out = a.applying(.dividing(s))
         if recordsGradient(a) {
@@ -131,6 +143,7 @@ extension Tensor {
     public static func *= (a: Tensor, b: Tensor) { a.combineInPlace(.multiply, b) }
 
     /// Replaces every element with `transform` applied to it, in place (an optimiser's update, say).
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func update(_ op: UnaryOperation<Scalar>) {
         precondition(!(requiresGrad && GradientMode.isEnabled),
                      "in-place update of a tensor that requires gradients: wrap it in withoutGradients { }")

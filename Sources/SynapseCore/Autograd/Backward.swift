@@ -9,6 +9,7 @@ extension Tensor {
     /// `backward()` twice adds the gradients twice.
     ///
     /// - Parameter gradient: ∂L/∂self; may be omitted for a one-element tensor (it is then 1).
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func backward(gradient: Tensor? = nil) {
         precondition(requiresGrad, "backward() needs a tensor that requires gradients (was anything marked requiresGrad?)")
         let seed: Tensor
@@ -60,6 +61,7 @@ extension Tensor {
     }
 
     /// Clears the accumulated gradient (`grad = nil`), as before each optimisation step.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func zeroGrad() {
         grad = nil
     }

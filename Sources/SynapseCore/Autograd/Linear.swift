@@ -6,6 +6,7 @@
 ///   - x: inputs `[N, in]`.
 ///   - weight: `[out, in]` (PyTorch's layout).
 ///   - bias: `[out]`, or nil.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func linear<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Tensor<Scalar>?) -> Tensor<Scalar> {
     precondition(x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1],
                  "linear: input \(x.shape) does not match weight \(weight.shape) ([out, in])")

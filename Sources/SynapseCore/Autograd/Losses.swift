@@ -16,18 +16,21 @@ extension Tensor {
 }
 
 /// Mean squared error: reduce((ŷ − y)²).
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func meanSquaredError<Scalar>(_ prediction: Tensor<Scalar>, _ target: Tensor<Scalar>,
                                      reduction: LossReduction = .mean) -> Tensor<Scalar> {
     (prediction - target).squared().reduced(reduction)
 }
 
 /// Mean absolute error (L1): reduce(|ŷ − y|).
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func meanAbsoluteError<Scalar>(_ prediction: Tensor<Scalar>, _ target: Tensor<Scalar>,
                                       reduction: LossReduction = .mean) -> Tensor<Scalar> {
     abs(prediction - target).reduced(reduction)
 }
 
 /// Huber loss (PyTorch's `HuberLoss`): ½d² where |d| < δ, δ(|d| − ½δ) elsewhere, d = ŷ − y.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func huberLoss<Scalar>(_ prediction: Tensor<Scalar>, _ target: Tensor<Scalar>, delta: Scalar = 1,
                               reduction: LossReduction = .mean) -> Tensor<Scalar> {
     precondition(delta > 0, "huberLoss needs delta > 0, got \(delta)")
@@ -38,6 +41,7 @@ public func huberLoss<Scalar>(_ prediction: Tensor<Scalar>, _ target: Tensor<Sca
 
 /// Binary cross-entropy of probabilities ŷ ∈ [0, 1]: −[y ln ŷ + (1 − y) ln(1 − ŷ)], each log
 /// clamped at −100 as PyTorch does so that ŷ = 0 or 1 gives a finite loss (and gradient).
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func binaryCrossEntropy<Scalar>(_ prediction: Tensor<Scalar>, _ target: Tensor<Scalar>,
                                        reduction: LossReduction = .mean) -> Tensor<Scalar> {
     let p = prediction, y = target
@@ -65,6 +69,7 @@ public func binaryCrossEntropy<Scalar>(_ prediction: Tensor<Scalar>, _ target: T
 
 /// Binary cross-entropy on logits x (no sigmoid before it): softplus(x) − x·y, which equals
 /// max(x, 0) − x·y + ln(1 + e^{−|x|}) and never overflows. Its backward is σ(x) − y.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func binaryCrossEntropyWithLogits<Scalar>(_ logits: Tensor<Scalar>, _ target: Tensor<Scalar>,
                                                  reduction: LossReduction = .mean) -> Tensor<Scalar> {
     (softplus(logits) - logits * target).reduced(reduction)
@@ -81,6 +86,7 @@ private func validateLabels<Scalar>(_ labels: [Int], for logits: Tensor<Scalar>,
 
 /// Softmax cross-entropy from logits `[N, classes]` and class indices, fused and stable:
 /// `loss_i = ln Σⱼ e^{x_ij} − x_{i,yᵢ}` (with the max subtracted inside the log-sum-exp).
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func softmaxCrossEntropy<Scalar>(logits: Tensor<Scalar>, labels: [Int],
                                         reduction: LossReduction = .mean) -> Tensor<Scalar> {
     validateLabels(labels, for: logits, function: "softmaxCrossEntropy")
@@ -109,6 +115,7 @@ public func softmaxCrossEntropy<Scalar>(logits: Tensor<Scalar>, labels: [Int],
 
 /// Softmax cross-entropy from logits and target distributions `[N, classes]` (one-hot or soft),
 /// fused and stable: `loss_i = −Σⱼ t_ij · log softmax(x)_ij`.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func softmaxCrossEntropy<Scalar>(logits: Tensor<Scalar>, targets: Tensor<Scalar>,
                                         reduction: LossReduction = .mean) -> Tensor<Scalar> {
     precondition(logits.rank == 2 && targets.shape == logits.shape,
@@ -142,6 +149,7 @@ public func softmaxCrossEntropy<Scalar>(logits: Tensor<Scalar>, targets: Tensor<
 
 /// Negative log-likelihood of log-probabilities `[N, classes]` (a log-softmax output) at class
 /// indices: `loss_i = −x_{i,yᵢ}`.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func negativeLogLikelihood<Scalar>(logProbabilities: Tensor<Scalar>, labels: [Int],
                                           reduction: LossReduction = .mean) -> Tensor<Scalar> {
     validateLabels(labels, for: logProbabilities, function: "negativeLogLikelihood")

@@ -20,6 +20,7 @@ extension Tensor {
 
 /// The matrix product `op(a) · op(b)` of two rank-2 tensors, where `op(x)` is `x` or `xᵀ`
 /// (`np.dot(a, b)`; `np.dot(a.T, b)` is `matmul(a, b, transposeA: true)` with no copy of `aᵀ`).
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func matmul<Scalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>,
                            transposeA: Bool = false, transposeB: Bool = false) -> Tensor<Scalar> {
     let out = Tensor.product(a, b, transposeA: transposeA, transposeB: transposeB)
@@ -49,6 +50,7 @@ public func matmul<Scalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>,
 
 extension Tensor {
     /// `self · other` (see ``matmul(_:_:transposeA:transposeB:)``).
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
         SynapseCore.matmul(self, other, transposeA: transposeSelf, transposeB: transposeOther)
     }

@@ -37,6 +37,7 @@ extension Tensor {
     // MARK: Sum
 
     /// The sum of all elements, as a rank-0 tensor.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func sum() -> Tensor {
         let out = reducingAll(.sum)
         if Tensor.recordsGradient(self) {
@@ -47,6 +48,7 @@ extension Tensor {
     }
 
     /// The sum along `axes` (NumPy's `sum(axis=..., keepdims=...)`).
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func sum(alongAxes axes: [Int], keepDims: Bool = false) -> Tensor {
         let axes = normalizedAxes(axes)
         let kept = reducing(.sum, axes: axes)
@@ -61,23 +63,27 @@ extension Tensor {
     }
 
     /// The sum along one axis.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(alongAxes: [axis], keepDims: keepDims) }
 
     // MARK: Mean
 
     /// The mean of all elements, as a rank-0 tensor.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func mean() -> Tensor {
         // mean = Σx / n  (composed, so its backward is 1/n for every element)
         sum() / Scalar(count)
     }
 
     /// The mean along `axes`.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func mean(alongAxes axes: [Int], keepDims: Bool = false) -> Tensor {
         let n = normalizedAxes(axes).reduce(1) { $0 * shape[$1] }
         return sum(alongAxes: axes, keepDims: keepDims) / Scalar(n)
     }
 
     /// The mean along one axis.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(alongAxes: [axis], keepDims: keepDims) }
 
     // MARK: Max and min
@@ -94,16 +100,22 @@ extension Tensor {
     }
 
     /// The largest element, as a rank-0 tensor.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func max() -> Tensor { extremum(.max, axes: Array(0..<rank), keepDims: false) }
     /// The largest elements along `axes`.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func max(alongAxes axes: [Int], keepDims: Bool = false) -> Tensor { extremum(.max, axes: normalizedAxes(axes), keepDims: keepDims) }
     /// The largest elements along one axis.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func max(axis: Int, keepDims: Bool = false) -> Tensor { max(alongAxes: [axis], keepDims: keepDims) }
     /// The smallest element, as a rank-0 tensor.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func min() -> Tensor { extremum(.min, axes: Array(0..<rank), keepDims: false) }
     /// The smallest elements along `axes`.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func min(alongAxes axes: [Int], keepDims: Bool = false) -> Tensor { extremum(.min, axes: normalizedAxes(axes), keepDims: keepDims) }
     /// The smallest elements along one axis.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func min(axis: Int, keepDims: Bool = false) -> Tensor { min(alongAxes: [axis], keepDims: keepDims) }
 
     private func extremum(_ op: ReductionOperation, axes: [Int], keepDims: Bool) -> Tensor {

@@ -2,6 +2,7 @@
 
 extension Tensor {
     /// The same elements with another shape (a view: no copy). One dimension may be `-1`, inferred.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func reshaped(_ newShape: [Int]) -> Tensor {
         var resolved = newShape
         if let unknown = newShape.firstIndex(of: -1) {
@@ -18,6 +19,7 @@ extension Tensor {
     }
 
     /// The dimensions permuted (`np.transpose(x, axes)`); for rank 2 with no argument, the matrix transpose.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func transposed(_ permutation: [Int]? = nil) -> Tensor {
         let perm = permutation ?? Array((0..<rank).reversed())
         precondition(perm.sorted() == Array(0..<rank), "\(perm) is not a permutation of the \(rank) axes of \(shape)")
@@ -75,6 +77,7 @@ extension Tensor {
     }
 
     /// The rows `range` along the first (batch) axis — a view sharing storage, like `x[a:b]` in NumPy.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func rows(_ range: Range<Int>) -> Tensor {
         precondition(rank >= 1, "rows(_:) needs rank ≥ 1")
         precondition(range.lowerBound >= 0 && range.upperBound <= shape[0],
@@ -95,6 +98,7 @@ extension Tensor {
     }
 
     /// The rows at `indices` along the first axis, in that order (a copy; `x[indices]` in NumPy).
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func gatheringRows(_ indices: [Int]) -> Tensor {
         precondition(rank >= 1, "gatheringRows(_:) needs rank ≥ 1")
         let rowSize = shape[0] == 0 ? 0 : count / shape[0]
@@ -130,6 +134,7 @@ extension Tensor {
 
 extension Tensor {
     /// The rows of several tensors stacked along the first axis (`np.concatenate(parts)`), not recorded.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func concatenatingRows(_ parts: [Tensor]) -> Tensor {
         precondition(!parts.isEmpty, "nothing to concatenate")
         let rowShape = Array(parts[0].shape.dropFirst())
