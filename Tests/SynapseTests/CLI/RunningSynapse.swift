@@ -66,8 +66,8 @@ func synapseBinary() throws -> String {
     return binary
 }
 
-/// The bytes an in-process command writes to one stream, collected in order (a command may write
-/// from the thread that runs it only, but the handler must be `Sendable`: hence the lock).
+/// The bytes an in-process command writes to one stream, collected in order. A command writes from
+/// the thread that runs it, but a handler must be `Sendable`: hence the lock.
 final class CapturedOutput: @unchecked Sendable {
     private let lock = NSLock()
     private var bytes = Data()
