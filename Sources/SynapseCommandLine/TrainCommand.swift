@@ -182,7 +182,7 @@ enum TrainCommand {
 
         // Network (a resumed run's is the checkpoint's).
         var generator = RandomGenerator(seed: UInt32(seed))
-        var layers: [any Layer<Float>] = []
+        var network: any Layer<Float> = Sequential<Float>([])
         var networkLine = "\(features) → \(hidden.map(String.init).joined(separator: " → "))\(hidden.isEmpty ? "" : " → ")\(outputs), \(activation) hidden units"
         let limit = ResourceLimits.current.parameters
         if resumed != nil {
@@ -201,8 +201,9 @@ enum TrainCommand {
             guard resolved.largestActivation(for: [features]) <= limit else {
                 throw CommandLineError.failure("\(path): one example's activations would exceed \(limit) values")
             }
-            let layer: any Layer<Float> = resolved.makeLayer(generator: &generator)
-            layers = (layer as? Sequential<Float>)?.layers ?? [layer]
+            do { network = try resolved.makeLayer(generator: &generator) } catch {
+                throw CommandLineError.failure("\(path): \(error)")
+            }
             networkLine = "from \(path), \(features) → \(outputs)"
         } else {
             var sizes: [LayerSpec] = []
@@ -214,7 +215,7 @@ enum TrainCommand {
             guard let count = LayerSpec.sequential(sizes).parameterCount, count <= limit else {
                 throw CommandLineError.usage("the network \(networkLine.components(separatedBy: ",")[0]) would have \(LayerSpec.sequential(sizes).parameterCount.map(String.init) ?? "more than 2^63") parameters, over the limit of \(limit) (SYNAPSE_MAX_PARAMETERS raises it)", command: "train")
             }
-            layers = Sequential<Float>.mlp(sizes: [features] + hidden + [outputs], activation: activation, generator: &generator).layers
+            network = Sequential<Float>.mlp(sizes: [features] + hidden + [outputs], activation: activation, generator: &generator)
         }
         let model: Model<Float>
         if let resumed {
@@ -226,7 +227,7 @@ enum TrainCommand {
             }
             networkLine = "from \(resumed.path), resuming after epoch \(resumed.state.epochsCompleted)"
         } else {
-            model = Model(Sequential<Float>(layers), task: task, scaling: scaleName == "none" ? nil : FeatureScaling.Method(rawValue: scaleName),
+            model = Model(network, task: task, scaling: scaleName == "none" ? nil : FeatureScaling.Method(rawValue: scaleName),
                           classNames: data.classNames)
         }
         model.featureNames = data.featureNames

@@ -31,6 +31,24 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
     case reshape([Int])
     /// ``Sequential`` of the given layers.
     case sequential([LayerSpec])
+    /// ``Identity``.
+    case identity
+    /// ``Add`` (a merge: a graph node with two or more inputs).
+    case add
+    /// ``Concatenate`` along `axis` (a merge: a graph node with two or more inputs).
+    case concatenate(axis: Int)
+    /// ``Residual``: `block(x) + shortcut(x)`, or `block(x) + x` without a shortcut.
+    case residual(block: LayerSpec, shortcut: LayerSpec?)
+    /// ``Graph`` of named nodes.
+    case graph(GraphSpec)
+    /// A registered ``SerializableLayer``: its ``SerializableLayer/typeName`` and configuration.
+    case custom(type: String, configuration: JSONValue)
+
+    /// The `"type"` of every built-in layer in architecture JSON (a custom layer may not take one).
+    public static let builtInTypeNames: Set<String> = [
+        "dense", "conv2d", "maxpool2d", "avgpool2d", "global_avg_pool", "batchnorm", "activation", "dropout", "flatten", "reshape",
+        "sequential", "identity", "add", "concat", "residual", "graph", "custom",
+    ]
 
     /// Describes `layer`.
     /// - Throws: ``UnsupportedLayerError`` for layers this format cannot describe (custom classes).
@@ -59,48 +77,92 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
             self = .reshape(reshape.shape)
         case let sequential as Sequential<Scalar>:
             self = .sequential(try sequential.layers.map { try LayerSpec(describing: $0) })
+        case is Identity<Scalar>:
+            self = .identity
+        case is Add<Scalar>:
+            self = .add
+        case let concatenation as Concatenate<Scalar>:
+            self = .concatenate(axis: concatenation.axis)
+        case let residual as Residual<Scalar>:
+            self = .residual(block: try LayerSpec(describing: residual.block), shortcut: try residual.shortcut.map { try LayerSpec(describing: $0) })
+        case let graph as Graph<Scalar>:
+            self = .graph(GraphSpec(inputs: graph.inputNames,
+                                    nodes: try graph.nodes.map { GraphSpec.Node(name: $0.name, layer: try LayerSpec(describing: $0.layer), inputs: $0.inputs) },
+                                    outputs: graph.outputNames))
+        case let custom as any SerializableLayer<Scalar>:
+            self = try Self.describe(custom)
         default:
             throw UnsupportedLayerError(layerType: "\(type(of: layer))")
         }
     }
 
-    /// A new layer with this architecture; parameters are zero until a state is loaded into them.
-    public func makeLayer<Scalar: TensorScalar>(as type: Scalar.Type = Scalar.self) -> any Layer<Scalar> {
+    /// A registered custom layer: its type name and its configuration as JSON.
+    private static func describe<L: SerializableLayer>(_ layer: L) throws -> LayerSpec {
+        guard LayerRegistry.contains(L.typeName) else {
+            throw UnsupportedLayerError(layerType: "\(L.self)", reason: "its type name '\(L.typeName)' is not registered (LayerRegistry.register)")
+        }
+        do { return .custom(type: L.typeName, configuration: try JSONValue(encoding: layer.configuration)) } catch {
+            throw UnsupportedLayerError(layerType: "\(L.self)", reason: "its configuration does not encode as JSON: \(error)")
+        }
+    }
+
+    /// A new layer with this architecture; parameters are zero until a state is loaded into them
+    /// (a registered custom layer's are what its initialiser makes).
+    /// - Throws: ``LayerRegistryError`` for a custom layer type not registered for `Scalar`, or the
+    ///   custom layer's own error for a configuration it refuses.
+    public func makeLayer<Scalar: TensorScalar>(as type: Scalar.Type = Scalar.self) throws -> any Layer<Scalar> {
+        var generator = RandomGenerator(seed: 0)
+        return try build(as: Scalar.self, fresh: false, generator: &generator)
+    }
+
+    /// A new layer with this architecture and freshly initialised parameters (PyTorch's default
+    /// initialisation for dense and convolution layers; BatchNorm starts at γ = 1, β = 0), for training
+    /// an architecture read from JSON. Every size must be known (see ``resolved(for:)``).
+    /// - Throws: as ``makeLayer(as:)``.
+    public func makeLayer<Scalar: TensorScalar>(as type: Scalar.Type = Scalar.self, generator: inout RandomGenerator) throws -> any Layer<Scalar> {
+        try build(as: Scalar.self, fresh: true, generator: &generator)
+    }
+
+    /// The layer, its parameters drawn from `generator` when `fresh`, else zero.
+    private func build<Scalar: TensorScalar>(as: Scalar.Type, fresh: Bool, generator: inout RandomGenerator) throws -> any Layer<Scalar> {
         switch self {
         case .dense(let inputs, let outputs, let bias, let activation):
+            if fresh { return Dense<Scalar>(inputSize: inputs, outputSize: outputs, activation: activation, useBias: bias, generator: &generator) }
             return Dense<Scalar>(weight: Tensor(zeros: [outputs, inputs]), bias: bias ? Tensor(zeros: [outputs]) : nil, activation: activation)
-        case .activation(let function): return Activation<Scalar>(function)
-        case .dropout(let rate): return Dropout<Scalar>(rate: rate)
-        case .flatten: return Flatten<Scalar>()
         case .conv2d(let inputs, let outputs, let kernel, let stride, let padding, let dilation, let bias):
+            if fresh {
+                return Conv2D<Scalar>(inputChannels: inputs, outputChannels: outputs, kernelSize: kernel, stride: stride, padding: padding,
+                                      dilation: dilation, useBias: bias, generator: &generator)
+            }
             return Conv2D<Scalar>(weight: Tensor(zeros: [outputs, inputs, kernel.y, kernel.x]), bias: bias ? Tensor(zeros: [outputs]) : nil,
                                   stride: stride, padding: padding, dilation: dilation)
+        case .activation(let function): return Activation<Scalar>(function)
+        case .dropout(let rate): return fresh ? Dropout<Scalar>(rate: rate, seed: generator.nextUInt32()) : Dropout<Scalar>(rate: rate)
+        case .flatten: return Flatten<Scalar>()
         case .pool2d(.max, let kernel, let stride, let padding): return MaxPool2D<Scalar>(kernelSize: kernel, stride: stride, padding: padding)
         case .pool2d(.average, let kernel, let stride, let padding): return AvgPool2D<Scalar>(kernelSize: kernel, stride: stride, padding: padding)
         case .globalAveragePool: return GlobalAveragePool<Scalar>()
         case .batchNorm(let features, let momentum, let epsilon, let affine):
             return BatchNorm<Scalar>(features: features, momentum: momentum, epsilon: epsilon, affine: affine)
         case .reshape(let shape): return Reshape<Scalar>(shape)
-        case .sequential(let layers): return Sequential<Scalar>(layers.map { $0.makeLayer(as: Scalar.self) })
-        }
-    }
-
-    /// A new layer with this architecture and freshly initialised parameters (PyTorch's default
-    /// initialisation for dense and convolution layers; BatchNorm starts at γ = 1, β = 0), for training
-    /// an architecture read from JSON. Every size must be known (see ``resolved(for:)``).
-    public func makeLayer<Scalar: TensorScalar>(as type: Scalar.Type = Scalar.self, generator: inout RandomGenerator) -> any Layer<Scalar> {
-        switch self {
-        case .dense(let inputs, let outputs, let bias, let activation):
-            return Dense<Scalar>(inputSize: inputs, outputSize: outputs, activation: activation, useBias: bias, generator: &generator)
-        case .conv2d(let inputs, let outputs, let kernel, let stride, let padding, let dilation, let bias):
-            return Conv2D<Scalar>(inputChannels: inputs, outputChannels: outputs, kernelSize: kernel, stride: stride, padding: padding,
-                                  dilation: dilation, useBias: bias, generator: &generator)
-        case .dropout(let rate):
-            return Dropout<Scalar>(rate: rate, seed: generator.nextUInt32())
         case .sequential(let layers):
-            return Sequential<Scalar>(layers.map { $0.makeLayer(as: Scalar.self, generator: &generator) })
-        default:
-            return makeLayer(as: Scalar.self)
+            var built: [any Layer<Scalar>] = []
+            for layer in layers { built.append(try layer.build(as: Scalar.self, fresh: fresh, generator: &generator)) }
+            return Sequential<Scalar>(built)
+        case .identity: return Identity<Scalar>()
+        case .add: return Add<Scalar>()
+        case .concatenate(let axis): return Concatenate<Scalar>(axis: axis)
+        case .residual(let block, let shortcut):
+            let body = try block.build(as: Scalar.self, fresh: fresh, generator: &generator)
+            return Residual<Scalar>(body, shortcut: try shortcut?.build(as: Scalar.self, fresh: fresh, generator: &generator))
+        case .graph(let graph):
+            var nodes: [Graph<Scalar>.Node] = []
+            for node in graph.nodes {
+                nodes.append(.init(node.name, try node.layer.build(as: Scalar.self, fresh: fresh, generator: &generator), inputs: node.inputs))
+            }
+            return try Graph<Scalar>(inputs: graph.inputs, nodes: nodes, outputs: graph.outputs)
+        case .custom(let type, let configuration):
+            return try LayerRegistry.makeLayer(type, configuration: configuration, as: Scalar.self, generator: &generator)
         }
     }
 
@@ -142,7 +204,28 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
             }
         case .sequential(let layers):
             try layers.forEach { try $0.validate(maximumParameters: maximumParameters, allowingInferredSizes: allowingInferredSizes) }
-        case .activation, .flatten, .globalAveragePool: break
+        case .concatenate(let axis):
+            guard (1...8).contains(axis) || (-8 ... -1).contains(axis) else {
+                throw invalid("concat needs an axis in 1...8 or -8...-1 (0 is the batch axis), got \(axis)")
+            }
+        case .residual(let block, let shortcut):
+            try block.validate(maximumParameters: maximumParameters, allowingInferredSizes: allowingInferredSizes)
+            try shortcut?.validate(maximumParameters: maximumParameters, allowingInferredSizes: allowingInferredSizes)
+        case .graph(let graph):
+            do { _ = try graph.order() } catch { throw invalid("graph: \(error.description)") }
+            guard graph.inputs.count == 1, graph.outputs.count == 1 else {
+                throw invalid("a graph in an architecture takes one input and gives one output, this one has \(graph.inputs.count) and \(graph.outputs.count)")
+            }
+            for node in graph.nodes {
+                do { try node.layer.validate(maximumParameters: maximumParameters, allowingInferredSizes: allowingInferredSizes) } catch let DecodingError.dataCorrupted(context) {
+                    throw invalid("node '\(node.name)': \(context.debugDescription)")
+                }
+            }
+        case .custom(let type, let configuration):
+            do { try LayerRegistry.check(type, configuration: configuration) } catch {
+                throw invalid("layer '\(Excerpt.of(type))': \(error)")
+            }
+        case .activation, .flatten, .globalAveragePool, .identity, .add: break
         }
     }
 
@@ -157,8 +240,18 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
 public struct UnsupportedLayerError: Error, Equatable, CustomStringConvertible {
     /// The layer's type, as Swift prints it.
     public var layerType: String
+    /// Why it cannot be described, when known.
+    public var reason: String?
+
+    /// An error for a layer of `layerType`.
+    public init(layerType: String, reason: String? = nil) {
+        self.layerType = layerType
+        self.reason = reason
+    }
+
     /// What cannot be described, and what can.
     public var description: String {
-        "cannot describe a layer of type \(layerType) in a model file (Sequential, Dense, Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePool, BatchNorm, Activation, Dropout, Flatten and Reshape can be saved)"
+        if let reason { return "cannot describe a layer of type \(layerType) in a model file: \(reason)" }
+        return "cannot describe a layer of type \(layerType) in a model file (the built-in layers, Sequential, Residual, Graph, and custom layers conforming to SerializableLayer and registered with LayerRegistry.register can be saved)"
     }
 }

@@ -13,10 +13,15 @@ import Foundation
 //   {"type": "dense", "in": 400, "out": 120, "bias": true, "activation": "relu"}
 //   {"type": "activation", "function": "relu"}   {"type": "dropout", "rate": 0.5}
 //   {"type": "sequential", "layers": [...]}
+//   {"type": "residual", "block": [...layers] or {layer}, "shortcut": [...] or {layer}}  (no shortcut: + x)
+//   {"type": "add"}   {"type": "concat", "axis": 1}   {"type": "identity"}
+//   {"type": "graph", "inputs": ["x"], "nodes": [{"name": "a", "inputs": ["x"], "type": …, …fields}, …], "outputs": ["a"]}
+//   {"type": "<a registered custom layer's typeName>", "config": {…}}
 
 extension LayerSpec {
     private enum Key: String, CodingKey {
         case type, `in`, out, bias, activation, function, rate, layers, kernel, stride, padding, dilation, features, momentum, eps, affine, shape
+        case block, shortcut, axis, name, inputs, nodes, outputs, config
     }
 
     /// Decodes the JSON form above; optional fields take PyTorch's defaults.
@@ -69,8 +74,28 @@ extension LayerSpec {
                               epsilon: try value(.eps, default: 1e-5), affine: try value(.affine, default: true))
         case "reshape": self = .reshape(try c.decode([Int].self, forKey: .shape))
         case "sequential": self = .sequential(try c.decode([LayerSpec].self, forKey: .layers))
+        case "identity": self = .identity
+        case "add": self = .add
+        case "concat": self = .concatenate(axis: try value(.axis, default: 1))
+        case "residual":
+            // A branch is one layer, or a list of layers (a sequential).
+            func branch(_ key: Key) throws -> LayerSpec? {
+                guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
+                if let layers = try? c.decode([LayerSpec].self, forKey: key) { return .sequential(layers) }
+                return try c.decode(LayerSpec.self, forKey: key)
+            }
+            guard let block = try branch(.block) else {
+                throw DecodingError.dataCorruptedError(forKey: .block, in: c, debugDescription: "a residual layer needs a 'block'")
+            }
+            self = .residual(block: block, shortcut: try branch(.shortcut))
+        case "graph":
+            self = .graph(GraphSpec(inputs: try c.decode([String].self, forKey: .inputs), nodes: try c.decode([GraphSpec.Node].self, forKey: .nodes),
+                                    outputs: try c.decode([String].self, forKey: .outputs)))
+        case let other where LayerRegistry.contains(other):
+            self = .custom(type: other, configuration: try value(.config, default: JSONValue.object([:])))
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown layer type '\(other)' (known: dense, conv2d, maxpool2d, avgpool2d, global_avg_pool, batchnorm, activation, dropout, flatten, reshape, sequential)")
+            let registered = LayerRegistry.names
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown layer type '\(Excerpt.of(other))' (known: dense, conv2d, maxpool2d, avgpool2d, global_avg_pool, batchnorm, activation, dropout, flatten, reshape, sequential, residual, add, concat, identity, graph\(registered.isEmpty ? "" : "; registered: " + registered.joined(separator: ", ")))")
         }
     }
 
@@ -120,6 +145,44 @@ extension LayerSpec {
         case .sequential(let layers):
             try c.encode("sequential", forKey: .type)
             try c.encode(layers, forKey: .layers)
+        case .identity:
+            try c.encode("identity", forKey: .type)
+        case .add:
+            try c.encode("add", forKey: .type)
+        case .concatenate(let axis):
+            try c.encode("concat", forKey: .type)
+            try c.encode(axis, forKey: .axis)
+        case .residual(let block, let shortcut):
+            try c.encode("residual", forKey: .type)
+            try c.encode(block, forKey: .block)
+            try c.encodeIfPresent(shortcut, forKey: .shortcut)
+        case .graph(let graph):
+            try c.encode("graph", forKey: .type)
+            try c.encode(graph.inputs, forKey: .inputs)
+            try c.encode(graph.nodes, forKey: .nodes)
+            try c.encode(graph.outputs, forKey: .outputs)
+        case .custom(let type, let configuration):
+            try c.encode(type, forKey: .type)
+            try c.encode(configuration, forKey: .config)
         }
+    }
+}
+
+extension GraphSpec.Node: Codable {
+    private enum Key: String, CodingKey { case name, inputs }
+
+    /// A layer's JSON with its node's `"name"` and `"inputs"` beside its fields.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        self.init(name: try c.decode(String.self, forKey: .name), layer: try LayerSpec(from: decoder),
+                  inputs: try c.decode([String].self, forKey: .inputs))
+    }
+
+    /// The layer's JSON with `"name"` and `"inputs"` added.
+    public func encode(to encoder: any Encoder) throws {
+        try layer.encode(to: encoder)
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(inputs, forKey: .inputs)
     }
 }

@@ -76,6 +76,78 @@ extension LayerSpec {
                 }
             }
             return (.sequential(resolvedLayers), shape)
+        case .identity:
+            return (self, input)
+        case .add, .concatenate:
+            throw ShapeError("\(title) merges two or more inputs: use it as a node of a graph")
+        case .residual(let block, let shortcut):
+            let branch: (spec: LayerSpec, output: [Int])
+            do { branch = try block.resolved(for: input) } catch { throw ShapeError("the block of a residual layer: \(error.description)") }
+            var skip: (spec: LayerSpec, output: [Int])? = nil
+            if let shortcut {
+                do { skip = try shortcut.resolved(for: input) } catch { throw ShapeError("the shortcut of a residual layer: \(error.description)") }
+            }
+            let other = skip?.output ?? input
+            guard branch.output == other else {
+                throw ShapeError("Residual: its block gives \(Self.format(branch.output)) but \(shortcut == nil ? "its input (the identity shortcut) is" : "its shortcut gives") \(Self.format(other)) (a projection shortcut with the block's stride and channels makes them agree)")
+            }
+            return (.residual(block: branch.spec, shortcut: skip?.spec), branch.output)
+        case .graph(let graph):
+            guard graph.inputs.count == 1, graph.outputs.count == 1 else {
+                throw ShapeError("a graph with \(graph.inputs.count) inputs and \(graph.outputs.count) outputs does not take one tensor and give one")
+            }
+            let (spec, outputs) = try graph.resolved(forInputs: [input])
+            return (.graph(spec), outputs[0])
+        case .custom(let type, let configuration):
+            do { return (self, try LayerRegistry.outputShape(type, configuration: configuration, input: input)) } catch let error as ShapeError {
+                throw ShapeError("\(title): \(error.description)")
+            } catch {
+                throw ShapeError("\(title): \(error)")
+            }
+        }
+    }
+
+    /// Whether the layer merges several inputs (``Add``, ``Concatenate``): a graph node with two or more inputs.
+    public var isMerge: Bool {
+        switch self {
+        case .add, .concatenate: return true
+        default: return false
+        }
+    }
+
+    /// A merge layer's output for one example of each of `inputs` (named `names` in errors).
+    /// - Throws: ``ShapeError`` naming the two inputs that do not agree, and their shapes.
+    public func resolved(merging inputs: [[Int]], from names: [String]) throws(ShapeError) -> (spec: LayerSpec, output: [Int]) {
+        guard let first = inputs.first else { throw ShapeError("\(title) has no inputs") }
+        func disagree(_ i: Int, _ what: String) -> ShapeError {
+            ShapeError("\(title): its inputs '\(names[0])' \(Self.format(first)) and '\(names[i])' \(Self.format(inputs[i])) \(what)")
+        }
+        switch self {
+        case .add:
+            if let i = inputs.firstIndex(where: { $0 != first }) { throw disagree(i, "differ (add needs one shape)") }
+            return (self, first)
+        case .concatenate(let axis):
+            // `axis` counts the batch axis; within one example it is axis - 1.
+            let rank = first.count + 1
+            let along = (axis < 0 ? axis + rank : axis) - 1
+            guard along >= 0, along < first.count else {
+                throw ShapeError("\(title): axis \(axis) is not an axis of \(Self.format(first)) other than the batch axis")
+            }
+            var total = 0
+            for (i, shape) in inputs.enumerated() {
+                guard shape.count == first.count, shape.indices.allSatisfy({ $0 == along || shape[$0] == first[$0] }) else {
+                    throw disagree(i, "differ in a size other than axis \(axis)")
+                }
+                let (sum, overflow) = total.addingReportingOverflow(shape[along])
+                guard !overflow else { throw ShapeError("\(title): the joined size overflows") }
+                total = sum
+            }
+            var output = first
+            output[along] = total
+            guard output.checkedProduct() != nil else { throw ShapeError("\(title): an output of \(Self.format(output)) is too large") }
+            return (self, output)
+        default:
+            return try resolved(for: first)
         }
     }
 
@@ -93,6 +165,12 @@ extension LayerSpec {
                 shape = output
             }
             return largest
+        case .residual(let block, let shortcut):
+            guard let output = try? outputShape(for: input) else { return Int.max }
+            let sizes = [size(input), size(output), block.largestActivation(for: input), shortcut?.largestActivation(for: input) ?? 0]
+            return sizes.max()!
+        case .graph(let graph):
+            return graph.largestActivation(forInputs: [input])
         case .conv2d(_, _, let kernel, _, _, _, _):
             guard let output = try? outputShape(for: input) else { return Int.max }
             let lowered = size([input[0], kernel.y, kernel.x, output[1], output[2]])
@@ -145,6 +223,17 @@ extension LayerSpec {
         case .activation(let function): return "Activation(\(function))"
         case .dropout(let rate): return "Dropout(\(rate))"
         case .sequential(let layers): return "Sequential(\(layers.count) layers)"
+        case .identity: return "Identity"
+        case .add: return "Add"
+        case .concatenate(let axis): return "Concatenate(axis \(axis))"
+        case .residual(let block, let shortcut):
+            func branch(_ spec: LayerSpec) -> String {
+                if case .sequential(let layers) = spec { return "\(layers.count) layer\(layers.count == 1 ? "" : "s")" }
+                return spec.title
+            }
+            return "Residual(block: \(branch(block)), shortcut: \(shortcut.map(branch) ?? "identity"))"
+        case .graph(let graph): return "Graph(\(graph.nodes.count) nodes)"
+        case .custom(let type, _): return "\(Excerpt.of(type))" + (detailed ? " (custom)" : "")
         }
     }
 }
@@ -155,7 +244,7 @@ extension LayerSpec {
         switch self {
         case .dense, .activation, .dropout, .flatten: return true
         case .sequential(let layers): return layers.allSatisfy(\.isMultilayerPerceptron)
-        case .conv2d, .pool2d, .globalAveragePool, .batchNorm, .reshape: return false
+        case .conv2d, .pool2d, .globalAveragePool, .batchNorm, .reshape, .identity, .add, .concatenate, .residual, .graph, .custom: return false
         }
     }
 }
@@ -188,8 +277,14 @@ extension LayerSpec {
             return affine ? sum([features, features]) : 0
         case .sequential(let layers):
             return sum(layers.map(\.parameterCount))
-        case .activation, .dropout, .flatten, .pool2d, .globalAveragePool, .reshape:
+        case .residual(let block, let shortcut):
+            return sum([block.parameterCount, shortcut?.parameterCount ?? 0])
+        case .graph(let graph):
+            return sum(graph.nodes.map(\.layer.parameterCount))
+        case .activation, .dropout, .flatten, .pool2d, .globalAveragePool, .reshape, .identity, .add, .concatenate:
             return 0
+        case .custom:
+            return 0     // unknown until built; the stored tensors are checked against the built layer
         }
     }
 

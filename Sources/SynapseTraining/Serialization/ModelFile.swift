@@ -139,7 +139,11 @@ extension Model {
                 throw invalid("architecture", "one example's activations would exceed \(limits.parameters) values")
             }
         }
-        let model = try load(file, path: path, network: architecture.makeLayer(as: Scalar.self), task: task)
+        let network: any Layer<Scalar>
+        do { network = try architecture.makeLayer(as: Scalar.self) } catch {
+            throw invalid("architecture", "\(error)")
+        }
+        let model = try load(file, path: path, network: network, task: task)
         model.loss = loss
         model.classNames = classNames
         model.featureNames = featureNames

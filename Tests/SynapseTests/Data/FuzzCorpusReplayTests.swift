@@ -70,7 +70,7 @@ struct FuzzCorpusReplayTests {
                           (try? resolved.validate(maximumParameters: 200_000)) != nil,
                           resolved.largestActivation(for: [features]) < 500_000 else { continue }
                     var generator = RandomGenerator(seed: 1)
-                    let network: any Layer<Float> = resolved.makeLayer(generator: &generator)
+                    let network: any Layer<Float> = try resolved.makeLayer(generator: &generator)
                     #expect(network(Tensor<Float>(zeros: [2, features])).shape == [2] + output, "\(name)")
                 }
             }

@@ -53,7 +53,7 @@ struct ArchitectureTests {
         let directory = try temporaryDirectory("cnn")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let spec = try JSONDecoder().decode(LayerSpec.self, from: Data(Self.lenetJSON.utf8)).resolved(for: [784]).spec
-        let network: any Layer<Float> = spec.makeLayer()
+        let network: any Layer<Float> = try spec.makeLayer()
         var g = RandomGenerator(seed: 4)
         for (_, tensor) in network.namedParameters {
             let values = Tensor<Float>(randomNormal: tensor.shape, standardDeviation: 0.1, generator: &g)
