@@ -32,6 +32,8 @@ enum TrainCommand {
                                    regression: mse (default), mae, huber
           --optimizer NAME         adam (default), adamw, sgd, rmsprop, adagrad, lion
           --lr RATE                learning rate (default: 0.001; 0.01 for sgd and adagrad, 0.0001 for lion)
+      --lr-schedule NAME       constant (default), or cosine: from --lr down to 0 over all the run's
+                               steps, set before every step (PyTorch's CosineAnnealingLR per batch)
           --epochs N|auto          epochs (default: auto, about 2 000 updates, 20 to 500 epochs)
           --batch-size N           examples per update (default: 32)
           --validation-split F     fraction held out to measure generalisation (default: 0.1; 0 for none)
@@ -60,7 +62,7 @@ enum TrainCommand {
     """
 
     static let valued: Set<String> = ["data", "target", "features", "targets", "task", "scale", "layers", "activation", "loss",
-                                      "optimizer", "lr", "epochs", "batch-size", "validation-split", "early-stopping", "seed",
+                                      "optimizer", "lr", "lr-schedule", "epochs", "batch-size", "validation-split", "early-stopping", "seed",
                                       "out", "plot", "config", "arch", "checkpoint", "resume"]
     /// Options that are not part of a run's settings (a resumed run may change them). Paths are
     /// among them: a checkpoint never supplies a path to read or write.
@@ -78,6 +80,7 @@ enum TrainCommand {
         var activation: ActivationFunction
         var optimizerName: String
         var learningRate: Double
+        var schedule: String
         var batchSize: Int
         var split: Double
         var seed: Int
@@ -95,6 +98,7 @@ enum TrainCommand {
             optimizerName = try options.choice("optimizer", OptimizerChoice.allCases.map(\.rawValue), default: "adam", command: "train")!
             learningRate = try options.double("lr", default: (OptimizerChoice(rawValue: optimizerName) ?? .adam).defaultLearningRate,
                                               in: 1e-12...10, command: "train")
+            schedule = try options.choice("lr-schedule", ["constant", "cosine"], default: "constant", command: "train")!
             batchSize = try options.integer("batch-size", default: 32, in: 1...1_000_000, command: "train")
             split = try options.double("validation-split", default: 0.1, in: 0...0.9, command: "train")
             seed = try options.integer("seed", default: 42, in: 0...Int(UInt32.max), command: "train")
@@ -153,7 +157,7 @@ enum TrainCommand {
         let parsed = try Settings(options)
         let (taskChoice, scaleName, hidden, activation) = (parsed.taskChoice, parsed.scaleName, parsed.hidden, parsed.activation)
         let (optimizerName, learningRate, batchSize, split, seed) = (parsed.optimizerName, parsed.learningRate, parsed.batchSize, parsed.split, parsed.seed)
-        let (lossName, fixedEpochs) = (parsed.lossName, parsed.fixedEpochs)
+        let (lossName, fixedEpochs, scheduleName) = (parsed.lossName, parsed.fixedEpochs, parsed.schedule)
         let architecture = resumed != nil ? nil : try options.path("arch").map(readArchitecture)
         if architecture != nil, options.string("layers") != nil || options.string("activation") != nil {
             throw CommandLineError.usage("'--arch' describes the whole network; it cannot be combined with '--layers' or '--activation'", command: "train")
@@ -245,6 +249,11 @@ enum TrainCommand {
             throw CommandLineError.usage("a batch of \(batchSize) examples would hold more than \(limit) activation values in one layer of this network; use '--batch-size \(largestBatch)' or less (SYNAPSE_MAX_PARAMETERS raises the limit)", command: "train")
         }
         let epochs = fixedEpochs ?? TrainingDefaults.epochs(trainingRows: trainingRows, batchSize: batchSize)
+        // Cosine annealing per step from --lr to 0 over the planned epochs (PyTorch's CosineAnnealingLR, T_max = all steps).
+        let batchesPerEpoch = (trainingRows + batchSize - 1) / batchSize
+        let schedule: (any LearningRateSchedule)? = scheduleName == "cosine"
+            ? CosineWithWarmup(base: learningRate, warmupSteps: 0, totalSteps: max(1, epochs.multipliedReportingOverflow(by: batchesPerEpoch).partialValue))
+            : nil
         let patience = try options.integer("early-stopping", default: validates ? 10 : 0, in: 0...1_000_000, command: "train")
         var callbacks: [any TrainingCallback<Float>] = []
         if patience > 0 {
@@ -257,17 +266,17 @@ enum TrainCommand {
         invocation.print("data: \(rows) rows, \(features) features\(data.droppedRows > 0 ? " (\(data.droppedRows) rows with missing values dropped)" : "")")
         invocation.print("task: \(reason); loss: \(loss.rawValue)\(lossName == nil ? " (default)" : "")")
         invocation.print("network: \(networkLine), \(model.network.parameterCount) parameters")
-        invocation.print("training: \(optimizerName) lr \(learningRate), \(epochs) epochs\(fixedEpochs == nil ? " (auto)" : ""), batch \(batchSize), scaling \(scaleName)"
+        invocation.print("training: \(optimizerName) lr \(learningRate)\(schedule == nil ? "" : " (cosine to 0)"), \(epochs) epochs\(fixedEpochs == nil ? " (auto)" : ""), batch \(batchSize), scaling \(scaleName)"
               + (!validates ? ", no validation" : ", validation \(Int(split * 100)) %") + (patience > 0 ? ", early stopping after \(patience)" : ""))
         let reporter = ProgressReporter(quiet: quiet, in: invocation)
         let history: History
         do {
             var stored = settings
             stored["planned-epochs"] = String(epochs)
-            history = try model.fit(data.dataset, optimizer: optimizer, epochs: epochs, batchSize: batchSize, validation: validation,
-                                    callbacks: callbacks, seed: UInt32(seed),
-                                    checkpointing: options.path("checkpoint").map { Checkpointing(path: $0.location, configuration: stored) },
-                                    resumingFrom: resumed?.state, progress: reporter.report)
+            let fitOptions = FitOptions<Float>(batchSize: batchSize, validation: validation, callbacks: callbacks, seed: UInt32(seed),
+                                               checkpointing: options.path("checkpoint").map { Checkpointing(path: $0.location, configuration: stored) },
+                                               learningRateSchedule: schedule, progress: reporter.report)
+            history = try model.fit(data.dataset, optimizer: optimizer, epochs: epochs, options: fitOptions, resumingFrom: resumed?.state)
         } catch let error as TrainingError {
             throw CommandLineError.failure(error.description)
         } catch let error as DataError {

@@ -15,8 +15,7 @@ import Foundation
 ///     var configuration: Configuration { .init(features: weight.shape[0]) }
 ///     init(configuration: Configuration, generator: inout RandomGenerator) throws {
 ///         guard (1...1_000_000).contains(configuration.features) else { throw ScaleError.size }
-///         weight = Tensor(ones: [configuration.features])
-///         weight.requiresGrad = true
+///         weight = Tensor(ones: [configuration.features], requiresGrad: true)
 ///     }
 ///     func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x * weight }
 /// }

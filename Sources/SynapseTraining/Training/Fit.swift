@@ -77,11 +77,17 @@ public struct FitOptions<Scalar: TensorScalar> {
     public var checkpointing: Checkpointing?
     /// Called after every batch and at the end of every epoch.
     public var progress: ((TrainingProgress) -> Void)?
+    /// A learning rate for every optimizer step (PyTorch's scheduler stepped per batch): before step
+    /// `t` (0-based, counted over the whole run, so a resumed run continues the curve) the optimizer's
+    /// rate is set to `learningRateSchedule.learningRate(at: t)`. Nil keeps the optimizer's rate.
+    public var learningRateSchedule: (any LearningRateSchedule)?
 
-    /// Options with `fit`'s defaults: batches of 32, no validation, no callbacks, seed 0.
+    /// Options with `fit`'s defaults: batches of 32, no validation, no callbacks, seed 0, no schedule.
     public init(loss: Loss? = nil, batchSize: Int = 32, validation: Validation<Scalar> = .none,
                 callbacks: [any TrainingCallback<Scalar>] = [], dropLast: Bool = false, seed: UInt32 = 0,
-                checkpointing: Checkpointing? = nil, progress: ((TrainingProgress) -> Void)? = nil) {
+                checkpointing: Checkpointing? = nil, learningRateSchedule: (any LearningRateSchedule)? = nil,
+                progress: ((TrainingProgress) -> Void)? = nil) {
+        self.learningRateSchedule = learningRateSchedule
         self.loss = loss
         self.batchSize = batchSize
         self.validation = validation

@@ -115,17 +115,18 @@ final class TrainingRun<Scalar: TensorScalar> {
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         let network = model.network, progress = options.progress
         let batches = trainingSet.batches(size: options.batchSize, shuffledBy: &generator, dropLast: options.dropLast)
-        let learningRate = optimizer.learningRate
+        let learningRate = options.learningRateSchedule?.learningRate(at: epoch * batches.count) ?? optimizer.learningRate
         var lossSum = 0.0, samples = 0
         // Without validation data, the epoch's metrics are running ones over the batches as they
         // were trained (as Keras reports them), which costs no extra pass over the data.
         var batchOutputs: [Tensor<Scalar>] = [], batchTargets: [Tensor<Scalar>] = []
         for (index, batch) in batches.enumerated() {
+            if let schedule = options.learningRateSchedule { optimizer.learningRate = schedule.learningRate(at: epoch * batches.count + index) }
             let outputs = network(batch.features)
             let value = lossFunction(outputs, batch.targets)
             let scalar = Double(value.scalar)
             guard scalar.isFinite else {
-                throw TrainingError.nonFiniteLoss(epoch: epoch, batch: index, value: scalar, learningRate: learningRate)
+                throw TrainingError.nonFiniteLoss(epoch: epoch, batch: index, value: scalar, learningRate: optimizer.learningRate)
             }
             optimizer.zeroGrad()
             value.backward()
