@@ -114,7 +114,7 @@ def main():
     x_test, y_test = torch.from_numpy(scale(x_test, recipe.mean, recipe.std)), torch.from_numpy(y_test)
     if not args.json:
         print("PyTorch %s, %d threads, %s; scaling mean %.4f std %.4f; %d training, %d validation images"
-              % (torch.__version__, torch.get_num_threads(), cpu_model(), recipe.mean, recipe.std, len(recipe.x), len(recipe.x_val)))
+              % (torch.__version__, torch.get_num_threads(), cpu_model(), recipe.mean, recipe.std, len(recipe.x), len(recipe.x_val)), flush=True)
     seconds, with_validation, best, best_loss = [], [], None, float("inf")
     for epoch in range(1, args.epochs + 1):
         start = time.perf_counter()
@@ -126,7 +126,7 @@ def main():
             best_loss, best = val_loss, copy.deepcopy(recipe.model.state_dict())
         if not args.json:
             print("epoch %d: %.2f s (%.2f s with the validation pass), val_loss %.4f, val_accuracy %.4f"
-                  % (epoch, seconds[-1], with_validation[-1], val_loss, val_accuracy))
+                  % (epoch, seconds[-1], with_validation[-1], val_loss, val_accuracy), flush=True)
     recipe.model.load_state_dict(best)
     test_loss, test_accuracy = recipe.evaluate(x_test, y_test)
     result = {"torch": torch.__version__, "threads": torch.get_num_threads(), "cpu": cpu_model(), "epochs": args.epochs,
