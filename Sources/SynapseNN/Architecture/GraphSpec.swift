@@ -88,31 +88,35 @@ public struct GraphSpec: Sendable, Equatable {
     /// The most values one example needs at once in any node (its inputs, its output, a convolution's
     /// lowered input), or `Int.max` when the shapes do not fit or overflow.
     public func largestActivation(forInputs shapes: [[Int]]) -> Int {
-        guard let order = try? self.order(), shapes.count == inputs.count else { return Int.max }
+        activations(forInputs: shapes)?.largest ?? Int.max
+    }
+
+    /// The outputs' shapes and the largest activation, in one pass over the nodes (nil when a node
+    /// cannot take its inputs).
+    func activations(forInputs shapes: [[Int]]) -> (outputs: [[Int]], largest: Int)? {
+        guard let order = try? self.order(), shapes.count == inputs.count else { return nil }
         var shape: [String: [Int]] = Dictionary(uniqueKeysWithValues: zip(inputs, shapes))
         var largest = shapes.map { $0.checkedProduct() ?? Int.max }.max() ?? 0
         for index in order {
             let node = nodes[index]
             let given = node.inputs.map { shape[$0]! }
-            let output: [Int]
             if node.layer.isMerge {
-                guard let merged = try? node.layer.resolved(merging: given, from: node.inputs).output else { return Int.max }
-                output = merged
+                guard let merged = try? node.layer.resolved(merging: given, from: node.inputs).output else { return nil }
                 var total = 0
-                for part in given + [output] {
-                    guard let size = part.checkedProduct() else { return Int.max }
+                for part in given + [merged] {
+                    guard let size = part.checkedProduct() else { return nil }
                     let (sum, overflow) = total.addingReportingOverflow(size)
-                    if overflow { return Int.max }
+                    if overflow { return nil }
                     total = sum
                 }
                 largest = Swift.max(largest, total)
+                shape[node.name] = merged
             } else {
-                guard let single = try? node.layer.outputShape(for: given[0]) else { return Int.max }
-                output = single
-                largest = Swift.max(largest, node.layer.largestActivation(for: given[0]))
+                guard let (output, inner) = node.layer.activations(for: given[0]) else { return nil }
+                largest = Swift.max(largest, inner)
+                shape[node.name] = output
             }
-            shape[node.name] = output
         }
-        return largest
+        return (outputs.map { shape[$0]! }, largest)
     }
 }

@@ -155,29 +155,44 @@ extension LayerSpec {
     /// convolution's lowered input (C·kh·kw·OH·OW values): what running the network on a batch
     /// allocates per example at most (`Int.max` when the input does not fit or the count overflows).
     public func largestActivation(for input: [Int]) -> Int {
+        activations(for: input)?.largest ?? Int.max
+    }
+
+    /// The output shape for one example of shape `input` and the largest activation on the way, in
+    /// one pass over the architecture (each container visits its children once, so the work is
+    /// linear in the layers however deep they nest); nil when a layer cannot take its input.
+    func activations(for input: [Int]) -> (output: [Int], largest: Int)? {
         func size(_ shape: [Int]) -> Int { shape.checkedProduct() ?? Int.max }
         switch self {
         case .sequential(let layers):
             var shape = input, largest = size(input)
             for layer in layers {
-                guard let output = try? layer.outputShape(for: shape) else { return Int.max }
-                largest = Swift.max(largest, layer.largestActivation(for: shape))
+                guard let (output, inner) = layer.activations(for: shape) else { return nil }
+                largest = Swift.max(largest, inner)
                 shape = output
             }
-            return largest
+            return (shape, largest)
         case .residual(let block, let shortcut):
-            guard let output = try? outputShape(for: input) else { return Int.max }
-            let sizes = [size(input), size(output), block.largestActivation(for: input), shortcut?.largestActivation(for: input) ?? 0]
-            return sizes.max()!
+            guard let branch = block.activations(for: input) else { return nil }
+            var largest = Swift.max(size(input), branch.largest)
+            if let shortcut {
+                guard let skip = shortcut.activations(for: input), skip.output == branch.output else { return nil }
+                largest = Swift.max(largest, skip.largest)
+            } else if branch.output != input {
+                return nil
+            }
+            return (branch.output, largest)
         case .graph(let graph):
-            return graph.largestActivation(forInputs: [input])
+            guard graph.inputs.count == 1, graph.outputs.count == 1, let (outputs, largest) = graph.activations(forInputs: [input]) else { return nil }
+            return (outputs[0], largest)
         case .conv2d(_, _, let kernel, _, _, _, _):
-            guard let output = try? outputShape(for: input) else { return Int.max }
+            guard let output = try? outputShape(for: input) else { return nil }
             let lowered = size([input[0], kernel.y, kernel.x, output[1], output[2]])
-            return Swift.max(size(input), size(output), lowered)
+            return (output, Swift.max(size(input), size(output), lowered))
         default:
-            guard let output = try? outputShape(for: input) else { return Int.max }
-            return Swift.max(size(input), size(output))
+            // A single layer: its own shape rule, no children.
+            guard let output = try? outputShape(for: input) else { return nil }
+            return (output, Swift.max(size(input), size(output)))
         }
     }
 
