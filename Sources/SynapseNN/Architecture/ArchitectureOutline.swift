@@ -9,6 +9,8 @@ import SynapseCore
 /// another layer) have a row of their own followed by their children, one level deeper; naming a
 /// container as an input means its output (a residual's sum, a graph's output node). A residual
 /// ends with a merge row, `<name>.add`, adding its block's output to its shortcut's (or its input).
+/// The first rows are the inputs (`input`, or a top-level graph's input names). A network that is
+/// one residual has rows `block…`, `shortcut…` and `add`; one that is a single other layer, one row `layer`.
 ///
 /// ```
 /// input        Input                                           [N, 784]
