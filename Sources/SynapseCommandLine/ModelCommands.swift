@@ -202,13 +202,39 @@ enum InspectCommand {
         }
         if let target = model.targetName { invocation.print("target: \(target)") }
         if let scaling = model.scaling { invocation.print("scaling: \(scaling.method.rawValue) over \(scaling.shift.count) features") }
-        invocation.print("\narchitecture:")
-        invocation.print(model.network.summary)
+        let outline = try ArchitectureOutline(model.network, inputShape: model.featureCount.map { [$0] })
+        invocation.print("\narchitecture:" + (model.featureCount.map { " \($0) feature\($0 == 1 ? "" : "s") per example" } ?? ""))
+        outlineTable(outline).forEach(invocation.print)
         invocation.print("\ntensors:")
         for name in file.entries.keys.sorted() {
             let entry = file.entries[name]!
             invocation.print("  \(name)  \(entry.dtype.rawValue) \(entry.shape)")
         }
+    }
+}
+
+extension InspectCommand {
+    /// The outline as an aligned table: name (indented by nesting), layer, inputs, output shape (when
+    /// the input shape is known), parameters; then the total, and where shapes stop fitting.
+    static func outlineTable(_ outline: ArchitectureOutline) -> [String] {
+        let shapes = outline.inputShape != nil
+        var table: [[String]] = [["name", "layer", "inputs"] + (shapes ? ["output"] : []) + ["parameters"]]
+        for row in outline.rows {
+            let name = String(repeating: "  ", count: row.depth) + row.name
+            let parameters = row.role == .input ? "" : row.parameterCount.map(String.init) ?? "?"
+            table.append([name, row.summary, row.inputs.joined(separator: ", ")]
+                         + (shapes ? [row.outputShape.map { LayerSpec.format($0) } ?? "?"] : []) + [parameters])
+        }
+        let widths = table[0].indices.map { column in table.map { $0[column].count }.max()! }
+        var lines = table.map { cells in
+            "  " + cells.enumerated().map { column, cell in
+                column == cells.count - 1 ? cell.leftPadded(widths[column]) : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "   ").replacing(/\ +$/, with: "")
+        }
+        let output = outline.outputShape.map { ", output \(LayerSpec.format($0))" } ?? ""
+        lines.append("  \(outline.parameterCount.map(String.init) ?? "?") parameters\(output)")
+        if let problem = outline.shapeProblem { lines.append("  shapes unknown from \(problem.description)") }
+        return lines
     }
 }
 
@@ -251,7 +277,7 @@ enum PlotCommand {
         let document: String
         if kind == "network" {
             document = Charts.network(try LayerSpec(describing: model.network), featureNames: model.featureNames,
-                                      classNames: model.classNames, title: "Network of \(name)")
+                                      classNames: model.classNames, featureCount: model.featureCount, title: "Network of \(name)")
         } else {
             guard case .classification = model.task else { throw CommandLineError.failure("\(path): a '\(kind)' plot needs a classifier") }
             let dataPath = try options.requiredPath("data", command: "plot")

@@ -73,8 +73,12 @@ enum Charts {
     }
 
     /// The network as layers of units joined by their connections, like the tutorial's figure;
-    /// layers wider than 10 units show their first and last units around an ellipsis.
-    static func network(_ spec: LayerSpec, featureNames: [String]?, classNames: [String]?, title: String) -> String {
+    /// layers wider than 10 units show their first and last units around an ellipsis. A network that
+    /// branches (residual blocks, graphs) is drawn as a ``GraphDiagram`` for examples of `featureCount`
+    /// features, one without dense layers as a column of layers.
+    static func network(_ spec: LayerSpec, featureNames: [String]?, classNames: [String]?, featureCount: Int? = nil, title: String) -> String {
+        let outline = ArchitectureOutline(spec, inputShape: featureCount.map { [$0] })
+        if outline.hasBranches { return GraphDiagram.draw(outline, title: title) }
         if !spec.isMultilayerPerceptron { return layerStack(spec, title: title) }
         var sizes: [Int] = [], activations: [String] = []
         func walk(_ spec: LayerSpec) {

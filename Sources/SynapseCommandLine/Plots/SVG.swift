@@ -35,8 +35,9 @@ struct SVG {
         elements.append("<line x1=\"\(Self.number(x1))\" y1=\"\(Self.number(y1))\" x2=\"\(Self.number(x2))\" y2=\"\(Self.number(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(Self.number(width))\"\(dashText)\(opacityText)/>")
     }
 
-    mutating func circle(_ cx: Double, _ cy: Double, radius: Double, fill: String, stroke: String = "#222", strokeWidth: Double = 0.8) {
-        elements.append("<circle cx=\"\(Self.number(cx))\" cy=\"\(Self.number(cy))\" r=\"\(Self.number(radius))\" fill=\"\(fill)\" stroke=\"\(stroke)\" stroke-width=\"\(Self.number(strokeWidth))\"/>")
+    mutating func circle(_ cx: Double, _ cy: Double, radius: Double, fill: String, stroke: String = "#222", strokeWidth: Double = 0.8, title: String? = nil) {
+        let body = title.map { "><title>\(Self.escape($0))</title></circle>" } ?? "/>"
+        elements.append("<circle cx=\"\(Self.number(cx))\" cy=\"\(Self.number(cy))\" r=\"\(Self.number(radius))\" fill=\"\(fill)\" stroke=\"\(stroke)\" stroke-width=\"\(Self.number(strokeWidth))\"\(body)")
     }
 
     mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 2, dash: String? = nil, id: String? = nil) {
@@ -51,6 +52,20 @@ struct SVG {
                        color: String = "#222", rotate: Double? = nil) {
         let transform = rotate.map { " transform=\"rotate(\(Self.number($0)) \(Self.number(x)) \(Self.number(y)))\"" } ?? ""
         elements.append("<text x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" font-size=\"\(Self.number(size))\" text-anchor=\"\(anchor)\" font-weight=\"\(weight)\" fill=\"\(color)\"\(transform)>\(Self.escape(content))</text>")
+    }
+
+    /// A rectangle with rounded corners, an optional dashed outline and a tooltip.
+    mutating func roundedRect(x: Double, y: Double, width: Double, height: Double, radius: Double, fill: String, stroke: String,
+                              strokeWidth: Double = 1, dash: String? = nil, title: String? = nil) {
+        let dashText = dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
+        let body = title.map { "><title>\(Self.escape($0))</title></rect>" } ?? "/>"
+        elements.append("<rect x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" rx=\"\(Self.number(radius))\" fill=\"\(fill)\" stroke=\"\(stroke)\" stroke-width=\"\(Self.number(strokeWidth))\"\(dashText)\(body)")
+    }
+
+    /// A filled polygon (an arrowhead).
+    mutating func polygon(_ points: [(Double, Double)], fill: String) {
+        let list = points.map { "\(Self.number($0.0)),\(Self.number($0.1))" }.joined(separator: " ")
+        elements.append("<polygon points=\"\(list)\" fill=\"\(fill)\"/>")
     }
 
     /// Starts a named group (for tests and for readers of the file); close with `endGroup`.

@@ -10,6 +10,19 @@ public struct InputMismatch: Error, Equatable, CustomStringConvertible {
 }
 
 extension Model {
+    /// The number of features one example has, as far as the model tells: its first dense layer's
+    /// input size, else the number of features its scaling was fitted on, else the number of its
+    /// feature names (nil when none of them tells — a CNN trained on unscaled .npy data).
+    /// `synapse inspect` shows the architecture's shapes for an example of this many features.
+    public var featureCount: Int? {
+        Self.featureCount(spec: try? LayerSpec(describing: network), scaling: scaling, featureNames: featureNames)
+    }
+
+    /// The one rule behind ``featureCount`` and ``checkInput(exampleShape:)``.
+    private static func featureCount(spec: LayerSpec?, scaling: FeatureScaling?, featureNames: [String]?) -> Int? {
+        spec?.inputSize ?? scaling?.shift.count ?? featureNames?.count
+    }
+
     /// Checks, before predicting or evaluating, that examples of `exampleShape` (the batch axis left
     /// out) fit the model: as many features as its first dense layer, its scaling and its feature
     /// names expect, a shape every layer accepts (a CNN's reshape, say), and no example whose largest
@@ -19,7 +32,7 @@ extension Model {
         let given = exampleShape.checkedProduct()
         let spec = try? LayerSpec(describing: network)
         let names = featureNames.map { " (\($0.prefix(20).map { Excerpt.of($0) }.joined(separator: ", "))\($0.count > 20 ? ", …" : ""))" } ?? ""
-        if let expected = spec?.inputSize ?? scaling?.shift.count ?? featureNames?.count, given != expected {
+        if let expected = Self.featureCount(spec: spec, scaling: scaling, featureNames: featureNames), given != expected {
             throw InputMismatch(description: "the data has \(given.map(String.init) ?? "too many") feature columns but the model expects \(expected)\(names)")
         }
         guard let spec else { return }
