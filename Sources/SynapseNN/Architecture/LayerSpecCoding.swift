@@ -81,7 +81,8 @@ extension LayerSpec {
             // A branch is one layer, or a list of layers (a sequential).
             func branch(_ key: Key) throws -> LayerSpec? {
                 guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
-                if let layers = try? c.decode([LayerSpec].self, forKey: key) { return .sequential(layers) }
+                // A list decodes as layers (its own errors reported, e.g. "missing 'out' at block[0]"), anything else as one layer.
+                if (try? c.nestedUnkeyedContainer(forKey: key)) != nil { return .sequential(try c.decode([LayerSpec].self, forKey: key)) }
                 return try c.decode(LayerSpec.self, forKey: key)
             }
             guard let block = try branch(.block) else {

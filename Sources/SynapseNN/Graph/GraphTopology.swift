@@ -84,8 +84,11 @@ public enum GraphTopology {
             while true {
                 let previous = sources[walk.last!].first { $0 >= base && waiting[$0 - base] > 0 }! - base
                 if let start = seen[previous] {
-                    let cycle = (walk[start...].reversed() + [walk.last!]).map { quoted(nodes[$0].name) }
-                    throw GraphError("the graph has a cycle: \(cycle.joined(separator: " → "))")
+                    let path = Array(walk[start...].reversed()) + [walk.last!]
+                    // A long cycle is named by its first and last few nodes (the message stays short).
+                    let shown = path.count <= 12 ? path.map { quoted(nodes[$0].name) }
+                        : path.prefix(6).map { quoted(nodes[$0].name) } + ["… (\(path.count - 11) more)"] + path.suffix(5).map { quoted(nodes[$0].name) }
+                    throw GraphError("the graph has a cycle: \(shown.joined(separator: " → "))")
                 }
                 seen[previous] = walk.count
                 walk.append(previous)

@@ -35,15 +35,36 @@ extension LayerSpec {
     /// ResNet-152 has ~500), far below what would make decoding take minutes and gigabytes.
     public static let maximumLayers = 100_000
 
+    /// The deepest nesting of JSON arrays and objects an architecture may have: Foundation's parser
+    /// refuses more than 512 levels with only "not valid JSON", so deeper text is refused here, by name.
+    public static let maximumNesting = 512
+
     /// Refuses, before decoding, architecture JSON with more than ``maximumLayers`` objects
-    /// (a 100 MB header of `{"type":"flatten"}` would be 5 million layers).
+    /// (a 100 MB header of `{"type":"flatten"}` would be 5 million layers) or nested more than
+    /// ``maximumNesting`` levels deep.
     /// - Throws: ``DataError`` naming `path`.
     public static func checkLayerCount(_ json: some Sequence<UInt8>, path: String) throws {
-        var objects = 0
-        for byte in json where byte == UInt8(ascii: "{") {
-            objects += 1
-            if objects > maximumLayers {
-                throw DataError(path: path, "the architecture describes more than \(maximumLayers) layers, more than any real network")
+        var objects = 0, depth = 0, inString = false, escaped = false
+        for byte in json {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                if byte == UInt8(ascii: "{") {
+                    objects += 1
+                    if objects > maximumLayers {
+                        throw DataError(path: path, "the architecture describes more than \(maximumLayers) layers, more than any real network")
+                    }
+                }
+                depth += 1
+                if depth > maximumNesting {
+                    throw DataError(path: path, "the architecture nests more than \(maximumNesting) levels deep (layers within layers), more than any real network")
+                }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
             }
         }
     }
