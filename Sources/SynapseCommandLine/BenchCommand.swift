@@ -98,7 +98,13 @@ enum BenchCommand {
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/mnist").path)
         let train: Dataset<Float>
         var source = "MNIST"
-        if let loaded: Dataset<Float> = try? MNIST.load(.train, from: directory.location) {
+        if parsed.path("data") != nil {
+            // Data the user named must load, with enough rows for every workload (inference takes 1 000).
+            do { train = try MNIST.load(.train, from: directory.location) } catch { throw CommandLineError.failure("\(error)") }
+            guard train.count >= 1_000 else {
+                throw CommandLineError.failure("\(directory): \(train.count) training images; the benchmark needs at least 1000")
+            }
+        } else if let loaded: Dataset<Float> = try? MNIST.load(.train, from: directory.location) {
             train = loaded
         } else {
             var g = RandomGenerator(seed: 1)
@@ -106,7 +112,7 @@ enum BenchCommand {
                             targets: Tensor((0..<60_000).map { Float($0 % 10) }))
             source = "SYNTHETIC data of MNIST's shape (\(directory) not found)"
         }
-        say("\ntraining one epoch on \(source), 60 000 samples, Adam 1e-3, batch 128, ReLU, softmax cross-entropy:")
+        say("\ntraining one epoch on \(source), \(train.count) samples, Adam 1e-3, batch 128, ReLU, softmax cross-entropy:")
         for hidden in [[128], [256, 256]] {
             let (model, flopsPerSample) = mlp(hidden: hidden)
             let optimizer = Adam(parameters: model.parameters, learningRate: 1e-3)
