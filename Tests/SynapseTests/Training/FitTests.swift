@@ -33,6 +33,26 @@ struct FitTests {
         #expect(model.evaluate(data, loss: .binaryCrossEntropyWithLogits).accuracy == 1)
     }
 
+    @Test("a per-step learning-rate schedule: set before every step, over the whole run; a plain SGD step shows the rate used")
+    func perStepSchedule() throws {
+        // One weight, loss ½(w·x − 0)² with x = 1: SGD's step is w ← w − lr·w, so w after each step tells the rate.
+        let weight = Tensor<Double>(shape: [1, 1], scalars: [1])
+        let model = Model(Sequential<Double>([Dense(weight: weight, bias: nil)]), task: .regression(outputs: 1))
+        let data = Dataset(features: Tensor<Double>(shape: [3, 1], scalars: [1, 1, 1]), targets: Tensor<Double>(shape: [3, 1], scalars: [0, 0, 0]))
+        let schedule = CosineWithWarmup(base: 0.5, warmupSteps: 0, totalSteps: 6)
+        var rates: [Double] = []
+        let optimizer = SGD(parameters: model.parameters, learningRate: 99)      // replaced before every step
+        let history = try model.fit(data, optimizer: optimizer, epochs: 2,
+                                    options: FitOptions(loss: .meanSquaredError, batchSize: 1, learningRateSchedule: schedule,
+                                                        progress: { _ in rates.append(optimizer.learningRate) }))
+        let expected = (0..<6).map { schedule.learningRate(at: $0) }
+        #expect(rates.count == 8 && Array(rates.prefix(3)) == Array(expected[0..<3]) && Array(rates[4..<7]) == Array(expected[3..<6]))
+        #expect(history.epochs.map(\.learningRate) == [expected[0], expected[3]])
+        // MSE of one row: ∂/∂w ½·2(w)² … the mean-squared-error gradient is 2w, so w ← w(1 − 2·lr) per step.
+        let predicted = expected.reduce(1.0) { w, lr in w * (1 - 2 * lr) }
+        #expect(abs(weight.scalars[0] - predicted) < 1e-12, "\(weight.scalars[0]) vs \(predicted)")
+    }
+
     @Test("digits: ≥ 96 % test accuracy on a seeded 80/20 split")
     func digits() throws {
         let (train, test) = try loadDigits().split(heldOutFraction: 0.2, seed: 42)
