@@ -46,8 +46,8 @@ public final class Dense<Scalar: TensorScalar>: Layer {
 
     /// `act(x · Wᵀ + b)` for `x` of shape `[batch, inputSize]`.
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(x.rank == 2 && x.shape[1] == inputSize,
-                     "Dense(\(inputSize) → \(outputSize)) expected input [N, \(inputSize)], got \(x.shape)")
+        precondition(x.rank >= 2 && x.shape[x.rank - 1] == inputSize,
+                     "Dense(\(inputSize) → \(outputSize)) expected input [N, …, \(inputSize)], got \(x.shape)")
         return activation(linear(x, weight: weight, bias: bias))
     }
 }

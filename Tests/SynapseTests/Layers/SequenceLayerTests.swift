@@ -14,7 +14,7 @@ private func random(_ shape: [Int], seed: UInt32, scale: Double = 1, offset: Dou
 /// and against PyTorch (`Tests/Interop/make_sequence_golden.py` wrote the golden file with torch).
 @Suite("Embedding and LayerNorm")
 struct SequenceLayerTests {
-    @Test("gradient checks (Float64): layerNorm over the last axis of rank 1 to 3, with and without γ, β; embedding with repeated ids")
+    @Test("gradient checks (Float64): layerNorm over the last axis of rank 1 to 3, with and without γ, β; embedding with repeated ids; linear on any rank")
     func gradients() {
         for shape in [[6], [4, 5], [2, 3, 4]] {
             let c = shape.last!
@@ -23,6 +23,18 @@ struct SequenceLayerTests {
             }
             #expect(result.maxRelativeError < 1e-6, "\(shape): \(result)")
         }
+        // linear on the last axis of a rank-3 (and rank-1) input, with and without a bias.
+        let sequence = checkGradients(at: [random([2, 3, 4], seed: 6), random([5, 4], seed: 7), random([5], seed: 8)]) { v in
+            tanh(linear(v[0], weight: v[1], bias: v[2]))
+        }
+        #expect(sequence.maxRelativeError < 1e-6, "\(sequence)")
+        let vector = checkGradients(at: [random([4], seed: 9), random([3, 4], seed: 10)]) { v in linear(v[0], weight: v[1], bias: nil) * linear(v[0], weight: v[1], bias: nil) }
+        #expect(vector.maxRelativeError < 1e-6, "\(vector)")
+        var rng = RandomGenerator(seed: 3)
+        let dense = Dense<Double>(inputSize: 4, outputSize: 2, generator: &rng)
+        let x = random([2, 3, 4], seed: 11)
+        let perRow = (0..<6).flatMap { r in dense(Tensor(shape: [1, 4], scalars: Array(x.scalars[(r * 4)..<(r * 4 + 4)]))).scalars }
+        #expect(dense(x).shape == [2, 3, 2] && zip(dense(x).scalars, perRow).allSatisfy { abs($0 - $1) < 1e-12 })
         let plain = checkGradients(at: [random([3, 7], seed: 4, scale: 3)]) { v in layerNorm(v[0], weight: nil, bias: nil) * v[0] }
         #expect(plain.maxRelativeError < 1e-6, "\(plain)")
         let lookup = checkGradients(at: [random([5, 3], seed: 5)]) { v in
