@@ -18,11 +18,14 @@ extension Tensor {
     }
 }
 
-/// The matrix product `op(a) · op(b)` of two rank-2 tensors, where `op(x)` is `x` or `xᵀ`
-/// (`np.dot(a, b)`; `np.dot(a.T, b)` is `matmul(a, b, transposeA: true)` with no copy of `aᵀ`).
+/// The matrix product `op(a) · op(b)`, where `op(x)` is `x` or `xᵀ` (of its last two axes):
+/// for rank-2 tensors `np.dot(a, b)` (`np.dot(a.T, b)` is `matmul(a, b, transposeA: true)` with no
+/// copy of `aᵀ`); when either has rank ≥ 3, one product per element of the leading axes, which
+/// broadcast as in NumPy (`torch.matmul`; see `BatchedMatMul.swift`).
 @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func matmul<Scalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>,
                            transposeA: Bool = false, transposeB: Bool = false) -> Tensor<Scalar> {
+    if a.rank > 2 || b.rank > 2 { return batchedMatmul(a, b, transposeA: transposeA, transposeB: transposeB) }
     let out = Tensor.product(a, b, transposeA: transposeA, transposeB: transposeB)
     if Tensor.recordsGradient(a, b) {
         // C = A·B:  ∂L/∂A = G·Bᵀ,  ∂L/∂B = Aᵀ·G   (the transposed cases follow by transposing this)

@@ -14,7 +14,7 @@ private func random(_ shape: [Int], seed: UInt32, scale: Double = 1, offset: Dou
 /// and against PyTorch (`Tests/Interop/make_sequence_golden.py` wrote the golden file with torch).
 @Suite("Embedding and LayerNorm")
 struct SequenceLayerTests {
-    @Test("gradient checks (Float64): layerNorm over the last axis of rank 1 to 3, with and without γ, β; embedding with repeated ids; linear on any rank")
+    @Test("gradient checks (Float64): layerNorm over the last axis of rank 1 to 3, with and without γ, β; embedding with repeated ids; linear on any rank; batched matmul")
     func gradients() {
         for shape in [[6], [4, 5], [2, 3, 4]] {
             let c = shape.last!
@@ -35,6 +35,21 @@ struct SequenceLayerTests {
         let x = random([2, 3, 4], seed: 11)
         let perRow = (0..<6).flatMap { r in dense(Tensor(shape: [1, 4], scalars: Array(x.scalars[(r * 4)..<(r * 4 + 4)]))).scalars }
         #expect(dense(x).shape == [2, 3, 2] && zip(dense(x).scalars, perRow).allSatisfy { abs($0 - $1) < 1e-12 })
+        // Batched matmul: every transpose, broadcasting of leading axes (a shared slice sums its gradients).
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a = random(ta ? [2, 1, 4, 3] : [2, 1, 3, 4], seed: 12), b = random(tb ? [3, 5, 4] : [3, 4, 5], seed: 13)
+            let batched = checkGradients(at: [a, b]) { v in let c = matmul(v[0], v[1], transposeA: ta, transposeB: tb); return c * c }
+            #expect(batched.maxRelativeError < 1e-6, "\(ta) \(tb): \(batched)")
+            // Each element is the rank-2 product of its slices.
+            let c = matmul(a, b, transposeA: ta, transposeB: tb)
+            #expect(c.shape == [2, 3, 3, 5])
+            let (sliceA, sliceB) = (Tensor(shape: Array(a.shape.suffix(2)), scalars: Array(a.scalars[12..<24])),
+                                    Tensor(shape: Array(b.shape.suffix(2)), scalars: Array(b.scalars[40..<60])))
+            let expected = matmul(sliceA, sliceB, transposeA: ta, transposeB: tb).scalars     // c[1, 2]
+            #expect(zip(Array(c.scalars[(5 * 15)..<(6 * 15)]), expected).allSatisfy { abs($0 - $1) < 1e-12 })
+        }
+        let withMatrix = checkGradients(at: [random([2, 3, 4], seed: 14), random([4, 2], seed: 15)]) { v in matmul(v[0], v[1]) }
+        #expect(withMatrix.maxRelativeError < 1e-6, "\(withMatrix)")
         let plain = checkGradients(at: [random([3, 7], seed: 4, scale: 3)]) { v in layerNorm(v[0], weight: nil, bias: nil) * v[0] }
         #expect(plain.maxRelativeError < 1e-6, "\(plain)")
         let lookup = checkGradients(at: [random([5, 3], seed: 5)]) { v in
