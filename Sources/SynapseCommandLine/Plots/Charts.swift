@@ -78,7 +78,10 @@ enum Charts {
     /// features, one without dense layers as a column of layers.
     static func network(_ spec: LayerSpec, featureNames: [String]?, classNames: [String]?, featureCount: Int? = nil, title: String) -> String {
         let outline = ArchitectureOutline(spec, inputShape: featureCount.map { [$0] })
-        if outline.hasBranches { return GraphDiagram.draw(outline, title: title) }
+        if outline.hasBranches {
+            // Too large to draw as a diagram (a crafted graph): a column of its top-level layers.
+            return GraphDiagram.draw(outline, title: title) ?? layerStack(spec, title: title + " (too many branches to draw in full)")
+        }
         if !spec.isMultilayerPerceptron { return layerStack(spec, title: title) }
         var sizes: [Int] = [], activations: [String] = []
         func walk(_ spec: LayerSpec) {

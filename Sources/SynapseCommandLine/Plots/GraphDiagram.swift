@@ -41,11 +41,24 @@ enum GraphDiagram {
         [row.name, row.outputShape.map { LayerSpec.format($0) }].compactMap { $0 }.joined(separator: " · ")
     }
 
-    /// The SVG document.
-    static func draw(_ outline: ArchitectureOutline, title: String) -> String {
+    /// The most layers and arrow bends a diagram draws: a crafted graph whose arrows each cross
+    /// thousands of levels would otherwise need billions of bends (its layers are listed instead).
+    static let largestDrawing = 20_000
+
+    /// The SVG document, or nil when the network has more than ``largestDrawing`` layers and bends.
+    static func draw(_ outline: ArchitectureOutline, title: String) -> String? {
         let rows = outline.rows.filter { $0.role != .container }
+        guard rows.count <= largestDrawing else { return nil }
         var slot: [String: Int] = [:]
         for (i, row) in rows.enumerated() { slot[row.name] = i }
+        // Levels first, to count the bends long arrows need before making any.
+        var levelOf = [Int](repeating: 0, count: rows.count), bends = 0
+        for (i, row) in rows.enumerated() {
+            let sources = row.inputs.compactMap { outline.producer(of: $0).flatMap { slot[$0.name] } }
+            levelOf[i] = sources.map { levelOf[$0] + 1 }.max() ?? 0
+            for source in sources { bends += levelOf[i] - levelOf[source] - 1 }
+            if rows.count + bends > largestDrawing { return nil }
+        }
         var items = rows.map { row -> Item in
             switch marker(row) {
             case .box:

@@ -180,4 +180,23 @@ struct NetworkDiagramTests {
             #expect(rows.values.contains { $0.count >= 2 }, "\(name): no two layers side by side")
         }
     }
+
+    @Test("a graph whose arrows would need too many bends to draw is listed as a column instead (a crafted file cannot make plot allocate billions)")
+    func tooLargeToDraw() throws {
+        let directory = try temporaryDirectory("cli-diagram-large")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try CommandLineTests.writeData(directory)
+        // 400 nodes each adding the graph's input: the input's arrows cross ~80 000 levels in all.
+        var nodes = [#"{"name": "n0", "type": "identity", "inputs": ["x"]}"#]
+        for i in 1..<400 { nodes.append(#"{"name": "n\#(i)", "type": "add", "inputs": ["n\#(i - 1)", "x"]}"#) }
+        nodes.append(#"{"name": "head", "type": "dense", "out": 3, "inputs": ["n399"]}"#)
+        let json = #"{"type": "graph", "inputs": ["x"], "outputs": ["head"], "nodes": ["# + nodes.joined(separator: ", ") + "]}"
+        try json.write(toFile: "\(directory)/wide.json", atomically: true, encoding: .utf8)
+        let train = try runSynapse(["train", "--data", "blobs.csv", "--arch", "wide.json", "--out", "wide.safetensors", "--epochs", "1", "--quiet"], in: directory)
+        #expect(train.status == 0, "\(train)")
+        let plot = try runSynapse(["plot", "wide.safetensors", "--kind", "network", "--out", "wide.svg"], in: directory)
+        #expect(plot.status == 0, "\(plot)")
+        let svg = try String(contentsOfFile: "\(directory)/wide.svg", encoding: .utf8)
+        #expect(svg.contains("too many branches to draw in full") && svg.utf8.count < 100_000)
+    }
 }
