@@ -124,6 +124,9 @@ enum PredictCommand {
             try invocation.checkOutputs([("--output", output)], inputs: [("--model", modelPath), ("--data", dataPath)], command: "predict")
         }
         let model = try CommandModel.load(modelPath, in: invocation)
+        if case .languageModel = model.task {
+            throw CommandLineError.failure("\(modelPath): a language model predicts text: use 'synapse generate --model \(modelPath)'")
+        }
         let data = try DataSource.load(dataPath, role: .testing, target: nil,
                                        features: options.string("features"), targetsPath: nil, classification: nil, model: model,
                                        needsTarget: false, dropMissing: options.flag("drop-missing"), command: "predict", in: invocation)
@@ -146,6 +149,8 @@ enum PredictCommand {
                 lines.append(csvField(model.targetName ?? "prediction"))
                 for best in loss.classes(fromOutputs: outputs) { lines.append(csvField(classes[safe: best] ?? String(best))) }
             }
+        case .languageModel:
+            return   // refused above
         case .regression:
             let name = model.targetName ?? "prediction"
             lines.append(columns == 1 ? csvField(name) : (0..<columns).map { csvField("\(name)_\($0)") }.joined(separator: ","))
@@ -194,6 +199,9 @@ enum InspectCommand {
         case .classification(let classes):
             invocation.print("task: classification, \(classes) classes: \(model.classLabels.joined(separator: ", "))")
         case .regression(let outputs): invocation.print("task: regression, \(outputs) output\(outputs == 1 ? "" : "s")")
+        case .languageModel(let vocabulary):
+            let shown = model.tokenizer.map { ": " + String(decoding: $0.bytes.filter { (0x20...0x7E).contains($0) }, as: UTF8.self) } ?? ""
+            invocation.print("task: language model, \(vocabulary) byte tokens\(shown)" + (model.blockSize.map { ", block size \($0)" } ?? ""))
         }
         if let loss = model.loss { invocation.print("loss: \(loss.rawValue)") }
         if let names = model.featureNames {

@@ -44,6 +44,17 @@ public protocol IncrementalLayer<Scalar>: Layer {
     /// cache.position + t`), using and updating this layer's state in `cache`. Equals the last t
     /// positions of the forward pass over the whole sequence.
     func decode(_ x: Tensor<Scalar>, cache: DecodingCache<Scalar>) -> Tensor<Scalar>
+
+    /// Whether this layer itself only works over a bounded context (attention and positional
+    /// encodings, trained on sequences of the block size), so that generation must restart from the
+    /// last tokens when the sequence grows past it; false for recurrent layers, which carry their
+    /// state forever, and for containers (their children decide). Defaults to true.
+    var boundsContext: Bool { get }
+}
+
+extension IncrementalLayer {
+    /// Attention and positions: bounded unless the layer says otherwise.
+    public var boundsContext: Bool { true }
 }
 
 extension Layer {
@@ -53,9 +64,18 @@ extension Layer {
         if let incremental = self as? any IncrementalLayer<Scalar> { return incremental.decode(x, cache: cache) }
         return self(x)
     }
+
+    /// Whether this layer or any of its descendants bounds the context (``IncrementalLayer/boundsContext``).
+    public var hasBoundedContext: Bool {
+        if let incremental = self as? any IncrementalLayer<Scalar>, incremental.boundsContext { return true }
+        return namedChildren.contains { $0.layer.hasBoundedContext }
+    }
 }
 
 extension Sequential: IncrementalLayer {
+    /// A container: its layers decide.
+    public var boundsContext: Bool { false }
+
     /// Each layer continues the sequence in turn.
     public func decode(_ x: Tensor<Scalar>, cache: DecodingCache<Scalar>) -> Tensor<Scalar> {
         layers.reduce(x) { $1.incrementalForward($0, cache: cache) }
@@ -63,6 +83,9 @@ extension Sequential: IncrementalLayer {
 }
 
 extension Residual: IncrementalLayer {
+    /// A container: its branches decide.
+    public var boundsContext: Bool { false }
+
     /// `block` and `shortcut` continue the sequence; their outputs are added.
     public func decode(_ x: Tensor<Scalar>, cache: DecodingCache<Scalar>) -> Tensor<Scalar> {
         block.incrementalForward(x, cache: cache) + (shortcut?.incrementalForward(x, cache: cache) ?? x)

@@ -17,6 +17,11 @@ public final class Adam<Scalar: TensorScalar>: OptimizerBase<Scalar>, Optimizer 
     public var amsgrad: Bool
     /// Whether weight decay is decoupled from the gradient (AdamW).
     public let decoupled: Bool
+    /// Per parameter, whether weight decay applies to it (PyTorch's two parameter groups, e.g.
+    /// decay on matrices but not on biases and norms: `parameters.map { $0.rank >= 2 }`); nil: all.
+    public var decays: [Bool]? {
+        didSet { precondition(decays.map { $0.count == parameters.count } ?? true, "decays needs one flag per parameter") }
+    }
 
     /// An Adam optimizer over `parameters` (PyTorch's defaults).
     public convenience init(parameters: [Tensor<Scalar>], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
@@ -49,7 +54,8 @@ public final class Adam<Scalar: TensorScalar>: OptimizerBase<Scalar>, Optimizer 
         let vMax = amsgrad ? buffer("max_exp_avg_sq", index, like: p) : nil
         // The step's constants, combined once: bias corrections 1 − β₁ᵗ and √(1 − β₂ᵗ), L2 or decoupled decay.
         let (bc1, bc2Root) = (1 - Foundation.pow(beta1, t), (1 - Foundation.pow(beta2, t)).squareRoot())
-        let (l2, decay) = decoupled ? (0, weightDecay) : (weightDecay, 0)
+        let lambda = (decays?[index] ?? true) ? weightDecay : 0
+        let (l2, decay) = decoupled ? (0, lambda) : (lambda, 0)
         if Scalar.self == Float.self {
             let (theta, gradient) = (storage(p, as: Float.self), storage(g, as: Float.self))
             let (m, v) = (storage(m, as: Float.self), storage(v, as: Float.self))

@@ -49,6 +49,8 @@ extension Model {
         if let featureNames { metadata["feature_names"] = try json(featureNames) }
         if let targetName { metadata["target_name"] = targetName }
         if let loss { metadata["loss"] = loss.rawValue }
+        if let tokenizer { metadata["vocabulary"] = try json(tokenizer.bytes) }
+        if let blockSize { metadata["block_size"] = String(blockSize) }
         if let scaling { metadata["scaling"] = try json(scaling) }
         else if let scalingMethod { metadata["scaling_method"] = scalingMethod.rawValue }
         metadata.merge(extraMetadata) { _, extra in extra }
@@ -127,7 +129,29 @@ extension Model {
         // The features the file describes (scaled, named, or fixed by the first dense layer) must be
         // what the network takes in, it must end with the task's outputs, and no activation of one
         // example may exceed the parameter limit's worth of values.
-        if let width = scaling?.shift.count ?? featureNames?.count ?? architecture.inputSize {
+        var tokenizer: ByteTokenizer? = nil, blockSize: Int? = nil
+        if case .languageModel(let vocabulary) = task {
+            // A language model: its vocabulary and context length, and a network that turns a
+            // sequence of token ids [N, T] into logits [N, T, vocabulary].
+            guard let json = file.metadata["vocabulary"] else { throw invalid("vocabulary", "a language model needs its vocabulary") }
+            let bytes: [UInt8] = try decode(json, key: "vocabulary", path: path)
+            do { tokenizer = try ByteTokenizer(vocabulary: bytes) } catch { throw invalid("vocabulary", error.description) }
+            guard bytes.count == vocabulary else { throw invalid("vocabulary", "\(bytes.count) bytes for a task of \(vocabulary) tokens") }
+            guard let text = file.metadata["block_size"], let size = Int(text), (1...(1 << 20)).contains(size) else {
+                throw invalid("block_size", "a language model needs a block size in 1...1048576")
+            }
+            blockSize = size
+            let produced: [Int]
+            do { produced = try architecture.outputShape(for: [1]) } catch {
+                throw DataError(path: path, "the architecture does not take a sequence of token ids: \(error.description)")
+            }
+            guard produced == [1, vocabulary] else {
+                throw invalid("task", "the network gives \(LayerSpec.format(produced)) for one token but the task needs [N, T, \(vocabulary)]")
+            }
+            guard architecture.largestActivation(for: [size]) <= limits.parameters else {
+                throw invalid("architecture", "one sequence's activations would exceed \(limits.parameters) values")
+            }
+        } else if let width = scaling?.shift.count ?? featureNames?.count ?? architecture.inputSize {
             let produced: [Int]
             do { produced = try architecture.outputShape(for: [width]) } catch {
                 throw DataError(path: path, "the architecture does not take the \(width) features the file describes: \(error.description)")
@@ -146,6 +170,8 @@ extension Model {
         let model = try load(file, path: path, network: network, task: task)
         model.loss = loss
         model.classNames = classNames
+        model.tokenizer = tokenizer
+        model.blockSize = blockSize
         model.featureNames = featureNames
         if let scaling {
             model.scaling = scaling
@@ -199,8 +225,8 @@ extension Model {
 
     /// The task's default loss: softmax cross-entropy for classification, MSE for regression.
     static func defaultLoss(for task: Task) -> Loss {
-        if case .classification = task { return .softmaxCrossEntropy }
-        return .meanSquaredError
+        if case .regression = task { return .meanSquaredError }
+        return .softmaxCrossEntropy
     }
 
     /// The `scaling` metadata, checked: as many shifts as scales (and feature names), finite shifts,

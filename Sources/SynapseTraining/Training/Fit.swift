@@ -81,6 +81,14 @@ public struct FitOptions<Scalar: TensorScalar> {
     /// `t` (0-based, counted over the whole run, so a resumed run continues the curve) the optimizer's
     /// rate is set to `learningRateSchedule.learningRate(at: t)`. Nil keeps the optimizer's rate.
     public var learningRateSchedule: (any LearningRateSchedule)?
+    /// Rescales all gradients together before every step so that their global L2 norm is at most
+    /// this (``clipGradients(_:maxNorm:normType:)``, PyTorch's `clip_grad_norm_`); nil: no clipping.
+    public var gradientClipNorm: Double?
+    /// Draws epoch `e`'s training examples (a language model's random windows of a text, drawn
+    /// afresh each epoch) instead of reshuffling the fixed training data. It must depend only on
+    /// `e` (seed it with it), so that a resumed run sees the same examples. The data passed to
+    /// `fit` is then only used for the checks and for the validation split.
+    public var epochData: ((_ epoch: Int) -> Dataset<Scalar>)?
 
     /// Options with `fit`'s defaults: batches of 32, no validation, no callbacks, seed 0, no schedule.
     public init(loss: Loss? = nil, batchSize: Int = 32, validation: Validation<Scalar> = .none,

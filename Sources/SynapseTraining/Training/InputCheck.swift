@@ -72,6 +72,15 @@ extension Model {
         switch task {
         case .classification: perRow = 1
         case .regression(let outputs): perRow = outputs
+        case .languageModel(let vocabulary):
+            // One next token per position: [rows, T] ids in 0..<vocabulary.
+            guard targets.rank == 2, targets.shape[0] == rows else {
+                throw InputMismatch(description: "a language model's targets are [\(rows), T] token ids, got \(targets.shape)")
+            }
+            if let bad = targets.doubleScalars.firstIndex(where: { !($0.rounded() == $0 && $0 >= 0 && $0 < Double(vocabulary)) }) {
+                throw InputMismatch(description: "target token \(bad % Swift.max(targets.shape[1], 1) + 1) of row \(bad / Swift.max(targets.shape[1], 1) + 1) is not one of the model's \(vocabulary) token ids")
+            }
+            return
         }
         guard targets.rank <= 2, targets.count == [rows, perRow].checkedProduct(),
               targets.rank < 2 || targets.shape[1] == perRow else {

@@ -25,6 +25,8 @@ public enum Loss: String, Sendable, Equatable, Codable, CaseIterable {
     public func callAsFunction<Scalar: TensorScalar>(_ outputs: Tensor<Scalar>, _ targets: Tensor<Scalar>) -> Tensor<Scalar> {
         if usesClassIndices {
             let labels = targets.integerScalars
+            // Sequences ([N, T, classes] with targets [N, T]): every position is one example.
+            if outputs.rank > 2 { return self(outputs.reshaped([-1, outputs.shape[outputs.rank - 1]]), targets.reshaped([-1])) }
             return self == .softmaxCrossEntropy ? SynapseCore.softmaxCrossEntropy(logits: outputs, labels: labels)
                                                 : SynapseCore.negativeLogLikelihood(logProbabilities: outputs, labels: labels)
         }
@@ -70,6 +72,12 @@ extension Model {
             case .softmaxCrossEntropy, .negativeLogLikelihood:
                 return classes
             }
+        case .languageModel(let vocabulary):
+            guard (1...256).contains(vocabulary) else { throw TaskMismatch(description: "a byte-level language model has 1 to 256 tokens, got \(vocabulary)") }
+            guard loss == .softmaxCrossEntropy else {
+                throw TaskMismatch(description: "loss '\(loss.rawValue)' does not fit a language model; it is trained with cross_entropy")
+            }
+            return vocabulary
         case .regression(let outputs):
             guard (1...(1 << 24)).contains(outputs) else { throw TaskMismatch(description: "a regression needs 1 to 16777216 outputs, got \(outputs)") }
             guard [.meanSquaredError, .meanAbsoluteError, .huber].contains(loss) else {

@@ -1,5 +1,6 @@
 import SynapseCore
 import SynapseNN
+import Foundation
 /// A network together with what it needs to be used on raw data: the task, the feature scaling
 /// fitted on its training data, and class names. `fit`, `evaluate` and `predict` live here
 /// (Keras's `Model`); a later issue saves and loads it.
@@ -20,6 +21,9 @@ public final class Model<Scalar: TensorScalar> {
         case classification(classes: Int)
         /// `outputs` real values per example.
         case regression(outputs: Int)
+        /// The next token at every position of a sequence of token ids, from a vocabulary of
+        /// `vocabulary` tokens (inputs `[N, T]`, outputs `[N, T, vocabulary]` logits, targets `[N, T]`).
+        case languageModel(vocabulary: Int)
     }
 
     /// The network.
@@ -38,6 +42,11 @@ public final class Model<Scalar: TensorScalar> {
     public var scalingMethod: FeatureScaling.Method?
     /// The scaling statistics, fitted on the training data by the first `fit` (or loaded).
     public var scaling: FeatureScaling?
+    /// A language model's tokenizer (its vocabulary), saved in the model file.
+    public var tokenizer: ByteTokenizer?
+    /// A language model's context length: the longest sequence it was trained on and can attend
+    /// over (generation keeps the last `blockSize` tokens). Saved in the model file.
+    public var blockSize: Int?
     /// What a program should tell its user about the file this model was loaded from (a file
     /// without a checksum, say); empty for a model built in memory or loaded from a verified file.
     public internal(set) var warnings: [String] = []
@@ -110,6 +119,11 @@ public final class Model<Scalar: TensorScalar> {
             let classCount = Swift.max(classes, 2)
             evaluation.confusionMatrix = Metrics.confusionMatrix(predicted: predicted, labels: labels, classes: classCount)
             evaluation.report = Metrics.classificationReport(predicted: predicted, labels: labels, classes: classCount)
+        case .languageModel:
+            // Loss in nats per token; with byte tokens, bits per character is the same in base 2.
+            evaluation.bitsPerCharacter = lossValue / log(2.0)
+            let predicted = lossFunction.classes(fromOutputs: outputs.reshaped([-1, outputs.shape[outputs.rank - 1]]))
+            evaluation.accuracy = Metrics.accuracy(predicted: predicted, labels: targets.integerScalars)
         case .regression:
             let p = outputs.doubleScalars, y = targets.doubleScalars
             evaluation.meanSquaredError = Metrics.meanSquaredError(predicted: p, targets: y)
@@ -127,10 +141,10 @@ public final class Model<Scalar: TensorScalar> {
         return []
     }
 
-    /// Softmax cross-entropy for classification, MSE for regression (used when ``loss`` is nil).
+    /// Softmax cross-entropy for classification and language models, MSE for regression (used when ``loss`` is nil).
     public var defaultLoss: Loss {
-        if case .classification = task { return .softmaxCrossEntropy }
-        return .meanSquaredError
+        if case .regression = task { return .meanSquaredError }
+        return .softmaxCrossEntropy
     }
 }
 
@@ -150,11 +164,13 @@ public struct Evaluation: Sendable, Equatable, Codable {
     public var meanAbsoluteError: Double?
     /// Regression: the coefficient of determination.
     public var r2: Double?
+    /// Language model: the loss in bits (base 2) per token — per character for byte tokens of ASCII text.
+    public var bitsPerCharacter: Double?
 
     /// An evaluation with only the loss filled in.
     public init(loss: Double) { self.loss = loss }
 
-    /// The metrics by their short names (`accuracy`, `f1`, `precision`, `recall`, `mse`, `mae`, `r2`).
+    /// The metrics by their short names (`accuracy`, `f1`, `precision`, `recall`, `mse`, `mae`, `r2`, `bpc`).
     public var metrics: [String: Double] {
         var m: [String: Double] = [:]
         if let accuracy { m["accuracy"] = accuracy }
@@ -162,6 +178,7 @@ public struct Evaluation: Sendable, Equatable, Codable {
         if let meanSquaredError { m["mse"] = meanSquaredError }
         if let meanAbsoluteError { m["mae"] = meanAbsoluteError }
         if let r2 { m["r2"] = r2 }
+        if let bitsPerCharacter { m["bpc"] = bitsPerCharacter }
         return m
     }
 }

@@ -29,6 +29,13 @@ final class TrainingRun<Scalar: TensorScalar> {
            let bad = data.labels.first(where: { $0 < 0 || $0 >= classes }) {
             throw TrainingError.invalidData("label \(bad) is outside the \(classes) classes 0...\(classes - 1)")
         }
+        if case .languageModel(let vocabulary) = model.task {
+            for (name, values) in [("input", data.features), ("target", data.targets)] {
+                if let bad = values.doubleScalars.first(where: { !($0.rounded() == $0 && $0 >= 0 && $0 < Double(vocabulary)) }) {
+                    throw TrainingError.invalidData("the \(name) token \(bad) is outside the vocabulary of \(vocabulary) tokens")
+                }
+            }
+        }
 
         // NaN or infinite inputs would only show up later as a diverged loss: name them now.
         for (name, values) in [("feature", data.features), ("target", data.targets)] {
@@ -114,7 +121,8 @@ final class TrainingRun<Scalar: TensorScalar> {
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         let network = model.network, progress = options.progress
-        let batches = trainingSet.batches(size: options.batchSize, shuffledBy: &generator, dropLast: options.dropLast)
+        let epochSet = options.epochData.map { draw in withoutGradients { let d = draw(epoch); return Dataset(features: model.prepare(d.features), targets: d.targets) } } ?? trainingSet
+        let batches = epochSet.batches(size: options.batchSize, shuffledBy: &generator, dropLast: options.dropLast)
         let learningRate = options.learningRateSchedule?.learningRate(at: epoch * batches.count) ?? optimizer.learningRate
         var lossSum = 0.0, samples = 0
         // Without validation data, the epoch's metrics are running ones over the batches as they
@@ -130,6 +138,7 @@ final class TrainingRun<Scalar: TensorScalar> {
             }
             optimizer.zeroGrad()
             value.backward()
+            if let maxNorm = options.gradientClipNorm { clipGradients(optimizer.parameters, maxNorm: maxNorm) }
             optimizer.step()
             if validationData == nil {
                 batchOutputs.append(outputs.copy())
