@@ -4,7 +4,7 @@ import Synapse
 /// `synapse demo [seed|xor|digits|mnist]`: the built-in demonstrations.
 enum DemoCommand {
     static let help = """
-    Usage: synapse demo [NAME] [--data DIR] [--seed N] [--cnn] [--epochs N] [--out MODEL.safetensors]
+    Usage: synapse demo [NAME] [--data PATH] [--seed N] [--cnn] [--epochs N] [--out MODEL.safetensors]
 
     Runs a built-in demonstration.
 
@@ -12,17 +12,19 @@ enum DemoCommand {
       seed    the tutorial's program, printing exactly what the Python original prints
       xor     XOR solved by a 2-4-1 network trained with automatic differentiation
       digits  a 64-64-10 MLP on scikit-learn's 8×8 digits (seeded 80/20 split)
+      text    a character-level GPT (4 layers, 4 heads, width 128, block 128) trained with AdamW on
+              an English news corpus, with samples before and after training and the validation loss
       mnist   the MNIST recipe: MLP 784-128-10, ReLU, softmax cross-entropy, Adam 1e-3,
               batch 128, 5 epochs, seed 42
               with --cnn: LeNet-5 (conv 5×5 ×6, max-pool 2, conv 5×5 ×16, max-pool 2, dense 120, 84, 10,
               ReLU), SGD momentum 0.9, lr 0.01, batch 64, 3 epochs
 
     Options:
-          --data PATH  the digits CSV or the MNIST directory (default: ../shared/data/...)
-          --seed N     the seed of the mnist demo (default: 42)
+          --data PATH  the digits CSV, the MNIST directory or the text (default: ../shared/data/...)
+          --seed N     the seed of the mnist and text demos (default: 42)
           --cnn        mnist: train LeNet-5 instead of the MLP
-          --epochs N   mnist --cnn: epochs (default: 3)
-          --out FILE   mnist --cnn: also save the trained model
+          --epochs N   mnist --cnn: epochs (default: 3); text: epochs (default: 6)
+          --out FILE   mnist --cnn, text: also save the trained model
       -h, --help       show this help
     """
 
@@ -30,8 +32,11 @@ enum DemoCommand {
         let parsed = try Arguments(arguments, command: "demo", valued: ["data", "seed", "epochs", "out"], flags: ["cnn"], in: invocation)
         let seed = UInt32(try parsed.integer("seed", default: 42, in: 0...Int(UInt32.max), command: "demo"))
         let epochs = try parsed.integer("epochs", default: 3, in: 1...1000, command: "demo")
-        if parsed.positional.first != "mnist" && (parsed.flag("cnn") || parsed.options["epochs"] != nil || parsed.options["out"] != nil) {
-            throw CommandLineError.usage("'--cnn', '--epochs' and '--out' go with the mnist demo", command: "demo")
+        if parsed.positional.first != "mnist" && parsed.flag("cnn") {
+            throw CommandLineError.usage("'--cnn' goes with the mnist demo", command: "demo")
+        }
+        if !["mnist", "text"].contains(parsed.positional.first) && (parsed.options["epochs"] != nil || parsed.options["out"] != nil) {
+            throw CommandLineError.usage("'--epochs' and '--out' go with the 'mnist --cnn' and 'text' demos", command: "demo")
         }
         if parsed.flag("help") { invocation.print(help); return }
         guard parsed.positional.count <= 1 else {
@@ -54,10 +59,17 @@ enum DemoCommand {
                 throw CommandLineError.usage("'--epochs' and '--out' go with 'mnist --cnn'", command: "demo")
             }
             try TrainingDemos.mnist(directory: parsed.path("data") ?? parsed.resolve("../shared/data/mnist"), seed: seed, in: invocation)
+        case "text":
+            let path = parsed.path("data") ?? parsed.resolve("../shared/data/text/lee_background.txt")
+            if let out = parsed.path("out") { try invocation.checkOutputs([("--out", out)], inputs: [("--data", path)], command: "demo") }
+            try TrainingDemos.text(path: path, seed: seed, epochs: parsed.options["epochs"] == nil ? textEpochs : epochs, save: parsed.path("out"), in: invocation)
         case let name?:
-            throw CommandLineError.usage("unknown demo '\(name)' (available: seed, xor, digits, mnist)", command: "demo")
+            throw CommandLineError.usage("unknown demo '\(name)' (available: seed, xor, digits, mnist, text)", command: "demo")
         }
     }
+
+    /// The text demo's epochs (each about one pass over the text in random windows).
+    static let textEpochs = 6
 
     static var inputs: Tensor<Double> { Tensor(Tutorial.xorInputs) }
     static var targets: Tensor<Double> { Tensor(Tutorial.xorTargets) }

@@ -57,6 +57,17 @@ final class Invocation {
         }
     }
 
+    /// Writes raw bytes to standard output at once (generated text, streamed token by token),
+    /// after anything `print` buffered.
+    func write(bytes: [UInt8]) {
+        switch context.standardOutput {
+        case .process:
+            fflush(stdout)
+            FileHandle.standardOutput.write(Data(bytes))
+        case .handler(let handle): handle(Data(bytes))
+        }
+    }
+
     /// Writes `text` to standard error at once.
     func writeError(_ text: String) {
         switch context.standardError {

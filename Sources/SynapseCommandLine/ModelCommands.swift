@@ -19,7 +19,9 @@ enum EvaluateCommand {
 
     Computes the model's loss and metrics on PATH (a CSV file, an .npy file with --targets, or an
     MNIST directory, whose t10k-* test files are used). Classification: accuracy, macro
-    precision/recall/F1 and the confusion matrix; regression: MSE, MAE and R².
+    precision/recall/F1 and the confusion matrix; regression: MSE, MAE and R². For a language
+    model PATH is a text file: loss in nats per byte, bits per character and next-byte accuracy,
+    every byte after the first predicted from up to a block of bytes before it.
 
     Options:
           --model MODEL        the model file (required)
@@ -29,9 +31,34 @@ enum EvaluateCommand {
           --targets FILE.npy   targets for an .npy feature file
           --drop-missing       leave out rows with missing values
           --json               print one JSON object (keys: loss, accuracy, precision, recall, f1,
-                               confusion_matrix, classes, samples; or loss, mse, mae, r2, samples)
+                               confusion_matrix, classes, samples; or loss, mse, mae, r2, samples;
+                               or loss, bpc, accuracy, bytes)
       -h, --help               show this help
     """
+
+    /// A language model's loss on a text file: nats per byte, bits per character, next-byte accuracy.
+    static func evaluateText(_ model: Model<Float>, modelPath: CommandPath, dataPath: CommandPath, options: Arguments, in invocation: Invocation) throws {
+        if let other = ["target", "features", "targets", "drop-missing"].first(where: { options.options[$0] != nil }) {
+            throw CommandLineError.usage("'--\(other)' does not apply to a language model, which reads a text file", command: "evaluate")
+        }
+        let text: [UInt8]
+        do { text = try TextCorpus.read(dataPath.location) } catch let error as DataError { throw CommandLineError.failure(error.description) }
+        let evaluation: Evaluation
+        do { evaluation = try model.evaluate(text: text) } catch { throw CommandLineError.failure("\(dataPath): \(error.description)") }
+        guard evaluation.loss.isFinite else {
+            throw CommandLineError.failure("\(modelPath): the model's outputs on \(dataPath) are not finite numbers (loss \(evaluation.loss))")
+        }
+        let bitsPerCharacter = evaluation.bitsPerCharacter ?? evaluation.loss / log(2.0)
+        if options.flag("json") {
+            let object: [String: Any] = ["loss": evaluation.loss, "bpc": bitsPerCharacter, "accuracy": evaluation.accuracy ?? 0, "bytes": text.count]
+            invocation.print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            return
+        }
+        invocation.print(String(format: "bytes     %d", text.count))
+        invocation.print(String(format: "loss      %.6f nats per byte", evaluation.loss))
+        invocation.print(String(format: "bpc       %.4f bits per character", bitsPerCharacter))
+        invocation.print(String(format: "accuracy  %.4f (next byte)", evaluation.accuracy ?? 0))
+    }
 
     static func run(_ arguments: [String], in invocation: Invocation) throws {
         let options = try Arguments(arguments, command: "evaluate", valued: ["model", "data", "target", "features", "targets"],
@@ -39,6 +66,10 @@ enum EvaluateCommand {
         if options.flag("help") { invocation.print(help); return }
         let (modelPath, dataPath) = (try options.requiredPath("model", command: "evaluate"), try options.requiredPath("data", command: "evaluate"))
         let model = try CommandModel.load(modelPath, in: invocation)
+        if case .languageModel = model.task {
+            try evaluateText(model, modelPath: modelPath, dataPath: dataPath, options: options, in: invocation)
+            return
+        }
         let data = try DataSource.load(dataPath, role: .testing, target: options.string("target"),
                                        features: options.string("features"), targetsPath: options.path("targets"), classification: nil,
                                        model: model, needsTarget: true, dropMissing: options.flag("drop-missing"), command: "evaluate",

@@ -41,7 +41,7 @@ final class ProgressReporter {
     /// `epoch 3/20  loss 0.1234  val_loss 0.2345  val_accuracy 0.9500  (0.12 s)`.
     static func epochLine(_ log: EpochLog, epochs: Int) -> String {
         let prefix = log.validationLoss == nil ? "" : "val_"
-        let shown = ["accuracy", "f1", "r2", "mae"].compactMap { name in log.metrics[name].map { String(format: "  %@%@ %.4f", prefix, name, $0) } }
+        let shown = ["accuracy", "f1", "r2", "mae", "bpc"].compactMap { name in log.metrics[name].map { String(format: "  %@%@ %.4f", prefix, name, $0) } }
         let validation = log.validationLoss.map { String(format: "  val_loss %.4f", $0) } ?? ""
         return String(format: "epoch %d/%d  loss %.4f", log.epoch + 1, epochs, log.loss) + validation + shown.joined()
             + String(format: "  (%.2f s)", log.seconds)

@@ -15,9 +15,10 @@ public enum SynapseCommandLine {
       train     train a network on a CSV, .npy or MNIST data set and save the model
       evaluate  loss and metrics of a saved model on labelled data
       predict   predictions of a saved model, as CSV
+      generate  text from a language model (train one with 'train --task language-model')
       inspect   what a model file holds: architecture, parameters, metadata
       plot      SVG pictures: the network, a decision boundary, a confusion matrix
-      demo      built-in demonstrations: seed, xor, digits, mnist (no name: the README's main job)
+      demo      built-in demonstrations: seed, xor, digits, mnist, text (no name: the README's main job)
       bench     throughput figures (tutorial epochs, GEMM GFLOP/s)
 
     Options:
@@ -67,6 +68,7 @@ public enum SynapseCommandLine {
             case "train": try TrainCommand.run(arguments, in: invocation)
             case "evaluate": try EvaluateCommand.run(arguments, in: invocation)
             case "predict": try PredictCommand.run(arguments, in: invocation)
+            case "generate": try GenerateCommand.run(arguments, in: invocation)
             case "inspect": try InspectCommand.run(arguments, in: invocation)
             case "plot": try PlotCommand.run(arguments, in: invocation)
             case "demo": try DemoCommand.run(arguments, in: invocation)

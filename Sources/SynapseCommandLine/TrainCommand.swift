@@ -17,7 +17,10 @@ enum TrainCommand {
           --features COLS          comma-separated feature columns (default: every other column)
           --targets FILE.npy       the targets for an .npy feature file
           --drop-missing           leave out rows with missing values instead of stopping
-          --task classify|regress  default: inferred (text or small-integer targets → classify)
+          --task classify|regress|language-model
+                                   default: inferred (text or small-integer targets → classify);
+                                   language-model: PATH is a text file and the network learns the
+                                   next byte (see "Language models" below)
           --scale standard|minmax|global|none
                                    feature scaling fitted on the training rows (default: standard)
     Network and training:
@@ -54,6 +57,18 @@ enum TrainCommand {
                                    checkpointing to PATH again unless --checkpoint says otherwise; the
                                    result is bit-identical to a run that was never interrupted
 
+    Language models (--task language-model): the vocabulary is the set of bytes of the text; the
+    last --validation-split (default 0.1) of the text, by position, is held out. Each epoch draws
+    as many random windows of --block-size + 1 bytes as the training text has blocks.
+          --arch FILE.json         default: a GPT (4 causal transformer blocks, 4 heads, width 128);
+                                   a last dense layer may say "out": "vocabulary"
+          --block-size N           tokens per window, the model's context (default: 128)
+          --optimizer NAME         default: adamw (betas 0.9/0.99, decay on matrices only)
+          --weight-decay X         adamw's weight decay (default: 0.1)
+          --clip-norm X            clip the gradients' global norm to X (default: 1; 0 for none)
+          --epochs N               default: 10
+    Loss is reported in nats per byte; val_bpc is bits per character.
+
     Progress goes to stderr (a bar on a terminal, a line per epoch otherwise); results to stdout.
     Outputs are checked before training: one that would replace an input or another output is
     refused (exit 2). Limits (README, "Reliability"): networks up to 268435456 parameters
@@ -63,7 +78,7 @@ enum TrainCommand {
 
     static let valued: Set<String> = ["data", "target", "features", "targets", "task", "scale", "layers", "activation", "loss",
                                       "optimizer", "lr", "lr-schedule", "epochs", "batch-size", "validation-split", "early-stopping", "seed",
-                                      "out", "plot", "config", "arch", "checkpoint", "resume"]
+                                      "out", "plot", "config", "arch", "checkpoint", "resume", "block-size", "weight-decay", "clip-norm"]
     /// Options that are not part of a run's settings (a resumed run may change them). Paths are
     /// among them: a checkpoint never supplies a path to read or write.
     static let perInvocation: Set<String> = ["data", "targets", "out", "plot", "config", "checkpoint", "resume", "quiet", "epochs",
@@ -88,7 +103,7 @@ enum TrainCommand {
         var fixedEpochs: Int?
 
         init(_ options: Arguments) throws {
-            taskChoice = try options.choice("task", ["classify", "regress"], default: nil, command: "train")
+            taskChoice = try options.choice("task", ["classify", "regress", "language-model"], default: nil, command: "train")
             scaleName = try options.choice("scale", ["standard", "minmax", "global", "none"], default: "standard", command: "train")!
             hidden = try TrainCommand.layerSizes(options.string("layers") ?? "100")
             guard let function = ActivationFunction(name: options.string("activation") ?? "relu") else {
@@ -118,6 +133,13 @@ enum TrainCommand {
         var options = try Arguments(arguments, command: "train", valued: valued, flags: flags, in: invocation)
         if options.flag("help") { invocation.print(help); return }
         if let config = options.path("config") { try options.merge(configFile: config, command: "train", valued: valued, flags: flags) }
+        if options.string("task") == "language-model" {
+            if options.string("resume") != nil {
+                throw CommandLineError.usage("'--resume' is not available for language models yet; train again with '--checkpoint' to keep the weights", command: "train")
+            }
+            try LanguageModelTraining.run(options, in: invocation)
+            return
+        }
         let path = try options.requiredPath("data", command: "train")
         let out = try options.requiredPath("out", command: "train")
         if options.string("resume") != nil, options.string("arch") != nil {
@@ -192,6 +214,9 @@ enum TrainCommand {
         if resumed != nil {
             // nothing to build
         } else if let (path, spec) = architecture {
+            guard spec.embeddingVocabularies.isEmpty else {
+                throw CommandLineError.usage("\(path): an embedding layer takes token ids, which only '--task language-model' gives it", command: "train")
+            }
             let resolved: LayerSpec, produced: [Int]
             do { (resolved, produced) = try spec.resolved(for: [features]) } catch {
                 throw CommandLineError.failure("\(path): \(error.description) (the data has \(features) features per row)")

@@ -98,3 +98,47 @@ enum TrainingDemos {
         }
     }
 }
+
+extension TrainingDemos {
+    /// The sequence-model issue's recipe: a character-level GPT (4 layers, 4 heads, width 128,
+    /// block 128) trained with AdamW (lr 1e-3, betas 0.9/0.99, weight decay 0.1 on matrices, clip
+    /// 1.0, batch 32) on a text, with a sample before and after training.
+    static func text(path: CommandPath, seed: UInt32, epochs: Int, save: CommandPath?, in invocation: Invocation) throws {
+        let start = Date()
+        let corpus: TextCorpus
+        do { corpus = try TextCorpus(text: try TextCorpus.read(path.location)) } catch let error as DataError {
+            throw CommandLineError.failure(error.description)
+        }
+        let blockSize = 128, batchSize = 32
+        var generator = RandomGenerator(seed: seed)
+        let spec = LayerSpec.gpt(blockSize: blockSize).fillingVocabulary(corpus.tokenizer.vocabularySize)
+        let model = Model<Float>.languageModel(try spec.makeLayer(generator: &generator), tokenizer: corpus.tokenizer, blockSize: blockSize)
+        let windows = corpus.training.count / blockSize
+        invocation.print("text: \(corpus.training.count + corpus.validation.count) bytes of \(path), \(corpus.tokenizer.vocabularySize) distinct; the last \(corpus.validation.count) held out")
+        invocation.print("GPT: 4 layers, 4 heads, width 128, block \(blockSize), \(model.network.parameterCount) parameters; AdamW lr 1e-3, batch \(batchSize), \(epochs) epochs of \(windows) random windows")
+        func sample(_ heading: String) throws {
+            var sampler = RandomGenerator(seed: seed)
+            let text = try model.generate(prompt: Array("The ".utf8), length: 300, temperature: 0.8, topK: 40, generator: &sampler)
+            invocation.print("\n\(heading)\n  The " + String(decoding: text, as: UTF8.self).replacingOccurrences(of: "\n", with: "\n  ") + "\n")
+        }
+        try sample("Sample before training (prompt \"The \", temperature 0.8, top-k 40):")
+        var options = FitOptions<Float>(batchSize: batchSize, seed: seed) { progress in
+            if let log = progress.epochLog {
+                let validation = log.validationLoss.map { String(format: "  val_loss %.4f (%.3f bits/char)", $0, $0 / log(2.0)) } ?? ""
+                invocation.print(String(format: "epoch %2d  loss %.4f", log.epoch + 1, log.loss) + validation + String(format: "  (%.1f s)", log.seconds))
+            }
+        }
+        options.gradientClipNorm = 1
+        let optimizer = AdamW.decayingMatrices(parameters: model.parameters, learningRate: 1e-3)
+        let history = try model.fitLanguageModel(corpus, optimizer: optimizer, epochs: epochs, options: options)
+        try sample("Sample after training:")
+        if let loss = history.epochs.last?.validationLoss {
+            invocation.print(String(format: "validation loss %.4f nats per character (%.3f bits per character)", loss, loss / log(2.0)))
+        }
+        if let save {
+            do { try model.save(to: save.location) } catch let error as DataError { throw CommandLineError.failure(error.description) }
+            invocation.print("saved \(save)")
+        }
+        invocation.print(String(format: "done in %.1f s", Date().timeIntervalSince(start)))
+    }
+}

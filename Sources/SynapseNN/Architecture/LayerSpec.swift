@@ -43,11 +43,28 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
     case graph(GraphSpec)
     /// A registered ``SerializableLayer``: its ``SerializableLayer/typeName`` and configuration.
     case custom(type: String, configuration: JSONValue)
+    /// ``Embedding``: `weight [vocabulary, width]` (vocabulary 0: the text's, filled in by ``fillingVocabulary(_:)``).
+    case embedding(vocabulary: Int, width: Int)
+    /// ``PositionalEmbedding``: `weight [maxLength, width]`.
+    case positionalEmbedding(maxLength: Int, width: Int)
+    /// ``SinusoidalPositionalEncoding`` of `width` values per position.
+    case sinusoidalPositionalEncoding(width: Int)
+    /// ``LayerNorm`` over the last axis of `features` values.
+    case layerNorm(features: Int, epsilon: Double, affine: Bool)
+    /// ``RMSNorm`` over the last axis (`epsilon` nil: PyTorch's default, the scalar type's machine epsilon).
+    case rmsNorm(features: Int, epsilon: Double?, affine: Bool)
+    /// ``MultiheadAttention`` (self-attention) of `width` with `heads` heads.
+    case multiheadAttention(width: Int, heads: Int, causal: Bool, bias: Bool)
+    /// ``TransformerBlock``: pre-LayerNorm attention and a GELU MLP of `feedForward` (0: 4 × width).
+    case transformerBlock(width: Int, heads: Int, feedForward: Int, dropout: Double, causal: Bool)
+    /// ``LSTM`` or ``GRU`` of `layers` stacked layers, batch-first.
+    case recurrent(RecurrentKind, inputs: Int, hidden: Int, layers: Int, bias: Bool)
 
     /// The `"type"` of every built-in layer in architecture JSON (a custom layer may not take one).
     public static let builtInTypeNames: Set<String> = [
         "dense", "conv2d", "maxpool2d", "avgpool2d", "global_avg_pool", "batchnorm", "activation", "dropout", "flatten", "reshape",
-        "sequential", "identity", "add", "concat", "residual", "graph", "custom",
+        "sequential", "identity", "add", "concat", "residual", "graph", "custom", "embedding", "positional_embedding",
+        "sinusoidal_positions", "layernorm", "rmsnorm", "attention", "transformer_block", "lstm", "gru",
     ]
 
     /// Describes `layer`.
@@ -89,6 +106,29 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
             self = .graph(GraphSpec(inputs: graph.inputNames,
                                     nodes: try graph.nodes.map { GraphSpec.Node(name: $0.name, layer: try LayerSpec(describing: $0.layer), inputs: $0.inputs) },
                                     outputs: graph.outputNames))
+        case let embedding as Embedding<Scalar>:
+            self = .embedding(vocabulary: embedding.vocabularySize, width: embedding.width)
+        case let positions as PositionalEmbedding<Scalar>:
+            self = .positionalEmbedding(maxLength: positions.maxLength, width: positions.width)
+        case let positions as SinusoidalPositionalEncoding<Scalar>:
+            self = .sinusoidalPositionalEncoding(width: positions.width)
+        case let norm as LayerNorm<Scalar>:
+            self = .layerNorm(features: norm.features, epsilon: norm.epsilon, affine: norm.weight != nil)
+        case let norm as RMSNorm<Scalar>:
+            self = .rmsNorm(features: norm.features, epsilon: norm.epsilon, affine: norm.weight != nil)
+        case let attention as MultiheadAttention<Scalar>:
+            self = .multiheadAttention(width: attention.width, heads: attention.headCount, causal: attention.isCausal,
+                                       bias: attention.inputProjectionBias != nil)
+        case let block as TransformerBlock<Scalar>:
+            guard block.attention.inputProjectionBias != nil else {
+                throw UnsupportedLayerError(layerType: "\(type(of: layer))", reason: "a transformer block without attention biases has no architecture entry")
+            }
+            self = .transformerBlock(width: block.width, heads: block.attention.headCount, feedForward: block.feedForwardWidth,
+                                     dropout: block.dropoutRate, causal: block.attention.isCausal)
+        case let lstm as LSTM<Scalar>:
+            self = .recurrent(.lstm, inputs: lstm.inputSize, hidden: lstm.hiddenSize, layers: lstm.layerCount, bias: lstm.usesBias)
+        case let gru as GRU<Scalar>:
+            self = .recurrent(.gru, inputs: gru.inputSize, hidden: gru.hiddenSize, layers: gru.layerCount, bias: gru.usesBias)
         case let custom as any SerializableLayer<Scalar>:
             self = try Self.describe(custom)
         default:
@@ -163,6 +203,26 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
             return try Graph<Scalar>(inputs: graph.inputs, nodes: nodes, outputs: graph.outputs)
         case .custom(let type, let configuration):
             return try LayerRegistry.makeLayer(type, configuration: configuration, as: Scalar.self, generator: &generator)
+        // Sequence layers are always built initialised (a loaded state then replaces the values).
+        case .embedding(let vocabulary, let width):
+            return Embedding<Scalar>(vocabularySize: vocabulary, width: width, generator: &generator)
+        case .positionalEmbedding(let maxLength, let width):
+            return PositionalEmbedding<Scalar>(maxLength: maxLength, width: width, generator: &generator)
+        case .sinusoidalPositionalEncoding(let width):
+            return SinusoidalPositionalEncoding<Scalar>(width: width)
+        case .layerNorm(let features, let epsilon, let affine):
+            return LayerNorm<Scalar>(features: features, epsilon: epsilon, affine: affine)
+        case .rmsNorm(let features, let epsilon, let affine):
+            return RMSNorm<Scalar>(features: features, epsilon: epsilon, affine: affine)
+        case .multiheadAttention(let width, let heads, let causal, let bias):
+            return MultiheadAttention<Scalar>(width: width, headCount: heads, causal: causal, useBias: bias, generator: &generator)
+        case .transformerBlock(let width, let heads, let feedForward, let dropout, let causal):
+            return TransformerBlock<Scalar>(width: width, headCount: heads, feedForwardWidth: feedForward == 0 ? 4 * width : feedForward,
+                                            dropout: dropout, causal: causal, generator: &generator)
+        case .recurrent(.lstm, let inputs, let hidden, let layers, let bias):
+            return LSTM<Scalar>(inputSize: inputs, hiddenSize: hidden, layerCount: layers, useBias: bias, generator: &generator)
+        case .recurrent(.gru, let inputs, let hidden, let layers, let bias):
+            return GRU<Scalar>(inputSize: inputs, hiddenSize: hidden, layerCount: layers, useBias: bias, generator: &generator)
         }
     }
 
@@ -172,7 +232,7 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
         let least = allowingInferredSizes ? 0 : 1
         switch self {
         case .dense(let inputs, let outputs, _, _):
-            guard inputs >= least, outputs > 0, let weights = [inputs, outputs].checkedProduct(), weights <= maximumParameters else {
+            guard inputs >= least, outputs >= least, let weights = [inputs, outputs].checkedProduct(), weights <= maximumParameters else {
                 throw invalid("dense layer \(inputs) → \(outputs) is not a valid size for this file")
             }
         case .dropout(let rate):
@@ -226,6 +286,9 @@ public indirect enum LayerSpec: Sendable, Equatable, Codable {
                 throw invalid("layer '\(Excerpt.of(type))': \(error)")
             }
         case .activation, .flatten, .globalAveragePool, .identity, .add: break
+        case .embedding, .positionalEmbedding, .sinusoidalPositionalEncoding, .layerNorm, .rmsNorm, .multiheadAttention,
+             .transformerBlock, .recurrent:
+            if let problem = sequenceLayerProblem(maximumParameters: maximumParameters, least: least) { throw invalid(problem) }
         }
     }
 

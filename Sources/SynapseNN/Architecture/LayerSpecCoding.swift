@@ -16,12 +16,20 @@ import Foundation
 //   {"type": "residual", "block": [...layers] or {layer}, "shortcut": [...] or {layer}}  (no shortcut: + x)
 //   {"type": "add"}   {"type": "concat", "axis": 1}   {"type": "identity"}
 //   {"type": "graph", "inputs": ["x"], "nodes": [{"name": "a", "inputs": ["x"], "type": …, …fields}, …], "outputs": ["a"]}
+//   {"type": "embedding", "vocabulary": 65, "width": 128}   (vocabulary left out: the text's)
+//   {"type": "positional_embedding", "max_length": 128, "width": 128}   {"type": "sinusoidal_positions", "width": 128}
+//   {"type": "layernorm", "features": 128, "eps": 1e-5, "affine": true}   {"type": "rmsnorm", "features": 128, "eps": 1e-6}
+//   {"type": "attention", "width": 128, "heads": 4, "causal": true, "bias": true}
+//   {"type": "transformer_block", "width": 128, "heads": 4, "feed_forward": 512, "dropout": 0.0, "causal": true}
+//   {"type": "lstm", "in": 128, "hidden": 256, "num_layers": 2, "bias": true}   ("gru" likewise)
+//   {"type": "dense", "out": "vocabulary"}   (a language model's last layer: as many outputs as the text has tokens)
 //   {"type": "<a registered custom layer's typeName>", "config": {…}}
 
 extension LayerSpec {
     private enum Key: String, CodingKey {
         case type, `in`, out, bias, activation, function, rate, layers, kernel, stride, padding, dilation, features, momentum, eps, affine, shape
         case block, shortcut, axis, name, inputs, nodes, outputs, config
+        case vocabulary, width, maxLength = "max_length", heads, causal, feedForward = "feed_forward", hidden, numLayers = "num_layers", dropout
     }
 
     /// Decodes the JSON form above; optional fields take PyTorch's defaults.
@@ -42,7 +50,9 @@ extension LayerSpec {
         func value<T: Decodable>(_ key: Key, default fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
         switch try c.decode(String.self, forKey: .type) {
         case "dense":
-            self = .dense(inputs: try value(.in, default: 0), outputs: try c.decode(Int.self, forKey: .out),
+            // A language model's last layer may say "out": "vocabulary" (the text's, filled in by fillingVocabulary).
+            let outputs = (try? c.decode(String.self, forKey: .out)) == "vocabulary" ? 0 : try c.decode(Int.self, forKey: .out)
+            self = .dense(inputs: try value(.in, default: 0), outputs: outputs,
                           bias: try value(.bias, default: true), activation: try activation(.activation, default: .identity))
         case "activation": self = .activation(try activation(.function))
         case "dropout": self = .dropout(rate: try c.decode(Double.self, forKey: .rate))
@@ -92,11 +102,30 @@ extension LayerSpec {
         case "graph":
             self = .graph(GraphSpec(inputs: try c.decode([String].self, forKey: .inputs), nodes: try c.decode([GraphSpec.Node].self, forKey: .nodes),
                                     outputs: try c.decode([String].self, forKey: .outputs)))
+        case "embedding": self = .embedding(vocabulary: try value(.vocabulary, default: 0), width: try c.decode(Int.self, forKey: .width))
+        case "positional_embedding":
+            self = .positionalEmbedding(maxLength: try value(.maxLength, default: 0), width: try value(.width, default: 0))
+        case "sinusoidal_positions": self = .sinusoidalPositionalEncoding(width: try value(.width, default: 0))
+        case "layernorm":
+            self = .layerNorm(features: try value(.features, default: 0), epsilon: try value(.eps, default: 1e-5), affine: try value(.affine, default: true))
+        case "rmsnorm":
+            self = .rmsNorm(features: try value(.features, default: 0), epsilon: try c.decodeIfPresent(Double.self, forKey: .eps),
+                            affine: try value(.affine, default: true))
+        case "attention":
+            self = .multiheadAttention(width: try value(.width, default: 0), heads: try c.decode(Int.self, forKey: .heads),
+                                       causal: try value(.causal, default: false), bias: try value(.bias, default: true))
+        case "transformer_block":
+            self = .transformerBlock(width: try value(.width, default: 0), heads: try c.decode(Int.self, forKey: .heads),
+                                     feedForward: try value(.feedForward, default: 0), dropout: try value(.dropout, default: 0),
+                                     causal: try value(.causal, default: true))
+        case let kind where kind == "lstm" || kind == "gru":
+            self = .recurrent(kind == "lstm" ? .lstm : .gru, inputs: try value(.in, default: 0), hidden: try c.decode(Int.self, forKey: .hidden),
+                              layers: try value(.numLayers, default: 1), bias: try value(.bias, default: true))
         case let other where LayerRegistry.contains(other):
             self = .custom(type: other, configuration: try value(.config, default: JSONValue.object([:])))
         case let other:
             let registered = LayerRegistry.names
-            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown layer type '\(Excerpt.of(other))' (known: dense, conv2d, maxpool2d, avgpool2d, global_avg_pool, batchnorm, activation, dropout, flatten, reshape, sequential, residual, add, concat, identity, graph\(registered.isEmpty ? "" : "; registered: " + registered.joined(separator: ", ")))")
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown layer type '\(Excerpt.of(other))' (known: dense, conv2d, maxpool2d, avgpool2d, global_avg_pool, batchnorm, activation, dropout, flatten, reshape, sequential, residual, add, concat, identity, graph, embedding, positional_embedding, sinusoidal_positions, layernorm, rmsnorm, attention, transformer_block, lstm, gru\(registered.isEmpty ? "" : "; registered: " + registered.joined(separator: ", ")))")
         }
     }
 
@@ -165,6 +194,46 @@ extension LayerSpec {
         case .custom(let type, let configuration):
             try c.encode(type, forKey: .type)
             try c.encode(configuration, forKey: .config)
+        case .embedding(let vocabulary, let width):
+            try c.encode("embedding", forKey: .type)
+            try c.encode(vocabulary, forKey: .vocabulary)
+            try c.encode(width, forKey: .width)
+        case .positionalEmbedding(let maxLength, let width):
+            try c.encode("positional_embedding", forKey: .type)
+            try c.encode(maxLength, forKey: .maxLength)
+            try c.encode(width, forKey: .width)
+        case .sinusoidalPositionalEncoding(let width):
+            try c.encode("sinusoidal_positions", forKey: .type)
+            try c.encode(width, forKey: .width)
+        case .layerNorm(let features, let epsilon, let affine):
+            try c.encode("layernorm", forKey: .type)
+            try c.encode(features, forKey: .features)
+            try c.encode(epsilon, forKey: .eps)
+            try c.encode(affine, forKey: .affine)
+        case .rmsNorm(let features, let epsilon, let affine):
+            try c.encode("rmsnorm", forKey: .type)
+            try c.encode(features, forKey: .features)
+            try c.encodeIfPresent(epsilon, forKey: .eps)
+            try c.encode(affine, forKey: .affine)
+        case .multiheadAttention(let width, let heads, let causal, let bias):
+            try c.encode("attention", forKey: .type)
+            try c.encode(width, forKey: .width)
+            try c.encode(heads, forKey: .heads)
+            try c.encode(causal, forKey: .causal)
+            try c.encode(bias, forKey: .bias)
+        case .transformerBlock(let width, let heads, let feedForward, let dropout, let causal):
+            try c.encode("transformer_block", forKey: .type)
+            try c.encode(width, forKey: .width)
+            try c.encode(heads, forKey: .heads)
+            try c.encode(feedForward, forKey: .feedForward)
+            try c.encode(dropout, forKey: .dropout)
+            try c.encode(causal, forKey: .causal)
+        case .recurrent(let kind, let inputs, let hidden, let layers, let bias):
+            try c.encode(kind.rawValue, forKey: .type)
+            try c.encode(inputs, forKey: .in)
+            try c.encode(hidden, forKey: .hidden)
+            try c.encode(layers, forKey: .numLayers)
+            try c.encode(bias, forKey: .bias)
         }
     }
 }

@@ -26,10 +26,13 @@ extension LayerSpec {
         guard let count = input.checkedProduct() else { throw ShapeError("\(title): an input of \(Self.format(input)) is too large") }
         switch self {
         case .dense(let inputs, let outputs, let bias, let activation):
-            guard input.count == 1, inputs == 0 || input[0] == inputs else { 
-                throw mismatch("[N, \(inputs == 0 ? "F" : String(inputs))]" + (input.count > 1 ? " (a flatten layer before it makes rows of images)" : ""))
+            // Rows of features [N, F], or vectors along a sequence [N, T, F] (the last axis, as nn.Linear).
+            guard input.count == 1 || input.count == 2, inputs == 0 || input[input.count - 1] == inputs else {
+                let f = inputs == 0 ? "F" : String(inputs)
+                throw mismatch("[N, \(f)] or [N, T, \(f)]" + (input.count > 2 ? " (a flatten layer before it makes rows of images)" : ""))
             }
-            return (.dense(inputs: input[0], outputs: outputs, bias: bias, activation: activation), [outputs])
+            guard outputs > 0 else { throw ShapeError("\(title): its \"out\" is not known (\"vocabulary\" is only known to a language model)") }
+            return (.dense(inputs: input[input.count - 1], outputs: outputs, bias: bias, activation: activation), input.dropLast() + [outputs])
         case .conv2d(let inputs, let outputs, let kernel, let stride, let padding, let dilation, let bias):
             guard input.count == 3, inputs == 0 || input[0] == inputs else { throw mismatch("[N, \(inputs == 0 ? "C" : String(inputs)), H, W]") }
             guard input.allSatisfy({ $0 <= Self.largestSide }) else { throw ShapeError("\(title): an input of \(Self.format(input)) is too large") }
@@ -98,6 +101,9 @@ extension LayerSpec {
             }
             let (spec, outputs) = try graph.resolved(forInputs: [input])
             return (.graph(spec), outputs[0])
+        case .embedding, .positionalEmbedding, .sinusoidalPositionalEncoding, .layerNorm, .rmsNorm, .multiheadAttention,
+             .transformerBlock, .recurrent:
+            return try resolvedSequenceLayer(for: input, mismatch: mismatch)
         case .custom(let type, let configuration):
             do { return (self, try LayerRegistry.outputShape(type, configuration: configuration, input: input)) } catch let error as ShapeError {
                 throw ShapeError("\(title): \(error.description)")
@@ -190,9 +196,9 @@ extension LayerSpec {
             let lowered = size([input[0], kernel.y, kernel.x, output[1], output[2]])
             return (output, Swift.max(size(input), size(output), lowered))
         default:
-            // A single layer: its own shape rule, no children.
+            // A single layer: its own shape rule, no children (and a sequence layer's work space).
             guard let output = try? outputShape(for: input) else { return nil }
-            return (output, Swift.max(size(input), size(output)))
+            return (output, Swift.max(size(input), size(output), sequenceLayerActivation(for: input, output: output) ?? 0))
         }
     }
 
@@ -249,6 +255,9 @@ extension LayerSpec {
             return "Residual(block: \(branch(block)), shortcut: \(shortcut.map(branch) ?? "identity"))"
         case .graph(let graph): return "Graph(\(graph.nodes.count) nodes)"
         case .custom(let type, _): return "\(Excerpt.of(type))" + (detailed ? " (custom)" : "")
+        case .embedding, .positionalEmbedding, .sinusoidalPositionalEncoding, .layerNorm, .rmsNorm, .multiheadAttention,
+             .transformerBlock, .recurrent:
+            return describeSequenceLayer(detailed: detailed)
         }
     }
 }
@@ -259,7 +268,9 @@ extension LayerSpec {
         switch self {
         case .dense, .activation, .dropout, .flatten: return true
         case .sequential(let layers): return layers.allSatisfy(\.isMultilayerPerceptron)
-        case .conv2d, .pool2d, .globalAveragePool, .batchNorm, .reshape, .identity, .add, .concatenate, .residual, .graph, .custom: return false
+        case .conv2d, .pool2d, .globalAveragePool, .batchNorm, .reshape, .identity, .add, .concatenate, .residual, .graph, .custom,
+             .embedding, .positionalEmbedding, .sinusoidalPositionalEncoding, .layerNorm, .rmsNorm, .multiheadAttention,
+             .transformerBlock, .recurrent: return false
         }
     }
 }
@@ -299,7 +310,9 @@ extension LayerSpec {
         case .activation, .dropout, .flatten, .pool2d, .globalAveragePool, .reshape, .identity, .add, .concatenate:
             return 0
         case .custom:
-            return 0     // unknown until built; the stored tensors are checked against the built layer
+            return 0     // unknown until built; the stored tensors are checked against the built layer        case .embedding, .positionalEmbedding, .sinusoidalPositionalEncoding, .layerNorm, .rmsNorm, .multiheadAttention,
+             .transformerBlock, .recurrent:
+            return sequenceLayerParameterCount
         }
     }
 

@@ -141,16 +141,26 @@ extension Model {
                 throw invalid("block_size", "a language model needs a block size in 1...1048576")
             }
             blockSize = size
-            let produced: [Int]
-            do { produced = try architecture.outputShape(for: [1]) } catch {
-                throw DataError(path: path, "the architecture does not take a sequence of token ids: \(error.description)")
+            guard architecture.embeddingVocabularies.allSatisfy({ $0 == vocabulary }) else {
+                throw invalid("architecture", "its embeddings have \(architecture.embeddingVocabularies.map(String.init).joined(separator: ", ")) rows but the vocabulary has \(vocabulary) tokens")
             }
-            guard produced == [1, vocabulary] else {
-                throw invalid("task", "the network gives \(LayerSpec.format(produced)) for one token but the task needs [N, T, \(vocabulary)]")
+            // Any length up to the block is used (generation, a short text's evaluation): the
+            // shortest, 2 and the block itself must give the next-token logits at every position.
+            for length in Set([1, Swift.min(2, size), size]).sorted() {
+                let produced: [Int]
+                do { produced = try architecture.outputShape(for: [length]) } catch {
+                    throw DataError(path: path, "the architecture does not take a sequence of \(length) token ids: \(error.description)")
+                }
+                guard produced == [length, vocabulary] else {
+                    throw invalid("task", "the network gives \(LayerSpec.format(produced)) for \(length) token\(length == 1 ? "" : "s") but the task needs [N, \(length), \(vocabulary)]")
+                }
             }
             guard architecture.largestActivation(for: [size]) <= limits.parameters else {
                 throw invalid("architecture", "one sequence's activations would exceed \(limits.parameters) values")
             }
+        } else if !architecture.embeddingVocabularies.isEmpty {
+            // Features are real numbers; an embedding takes whole token ids below its size.
+            throw invalid("architecture", "an embedding layer takes token ids; only a language model's task ('languageModel') has them")
         } else if let width = scaling?.shift.count ?? featureNames?.count ?? architecture.inputSize {
             let produced: [Int]
             do { produced = try architecture.outputShape(for: [width]) } catch {

@@ -26,6 +26,14 @@ public struct TextCorpus: Sendable {
         self.validation = Array(tokens[cut...])
     }
 
+    /// The bytes of a text file (gunzipped when it is gzip, within ``ResourceLimits/decompressedBytes``).
+    /// - Throws: ``DataError`` naming the file when it cannot be read or is empty.
+    public static func read(_ path: String) throws -> [UInt8] {
+        let bytes = try FileBytes.read(path)
+        guard !bytes.isEmpty else { throw DataError(path: path, "the text is empty") }
+        return bytes
+    }
+
     /// `count` windows of `blockSize + 1` tokens of `tokens` starting at random offsets drawn from
     /// `generator` (nanoGPT's `get_batch`): features `[count, blockSize]` and targets (the same
     /// windows shifted by one) `[count, blockSize]`, token ids stored as scalars.
