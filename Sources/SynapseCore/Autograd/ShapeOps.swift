@@ -33,36 +33,94 @@ extension Tensor {
         return out
     }
 
-    /// A contiguous copy with dimensions permuted (no recording).
+    /// A contiguous copy with dimensions permuted (no recording). Size-1 axes are dropped and axes
+    /// that stay adjacent and in order are merged first; then a trailing block that keeps its place
+    /// is copied in contiguous runs (attention's `[B, T, H, D] → [B, H, T, D]` copies runs of D), a
+    /// swap of the last two merged axes is a blocked transpose per leading index, and any other
+    /// permutation is copied element by element.
     func permutedCopy(_ perm: [Int]) -> Tensor {
         let newShape = perm.map { shape[$0] }
         let out = Tensor(uninitializedShape: newShape)
         if count == 0 { return out }
-        if rank == 2 && perm == [1, 0] {
-            // Blocked 2-D transpose: tiles of 32 × 32 keep both reads and writes in cache.
-            let rows = shape[0], cols = shape[1], tile = 32
-            for i0 in stride(from: 0, to: rows, by: tile) {
-                for j0 in stride(from: 0, to: cols, by: tile) {
-                    for i in i0..<Swift.min(i0 + tile, rows) {
-                        for j in j0..<Swift.min(j0 + tile, cols) { out.data[j * rows + i] = data[i * cols + j] }
+        // Merge: number the axes of size > 1, then group output-consecutive runs of input-consecutive axes.
+        var kept = [Int](repeating: -1, count: rank), keptCount = 0
+        for d in 0..<rank where shape[d] != 1 { kept[d] = keptCount; keptCount += 1 }
+        var groups: [(first: Int, size: Int, last: Int)] = []       // in output order; first/last: kept-axis numbers
+        for p in perm where shape[p] != 1 {
+            if let g = groups.last, g.last + 1 == kept[p] {
+                groups[groups.count - 1] = (g.first, g.size * shape[p], kept[p])
+            } else {
+                groups.append((kept[p], shape[p], kept[p]))
+            }
+        }
+        let m = groups.count
+        if m <= 1 {
+            out.data.initialize(from: data, count: count)
+            return out
+        }
+        // The merged input (groups in input order) and the merged permutation.
+        let inputOrder = groups.indices.sorted { groups[$0].first < groups[$1].first }
+        var mergedPermutation = [Int](repeating: 0, count: m)
+        for (inputIndex, group) in inputOrder.enumerated() { mergedPermutation[group] = inputIndex }
+        let inputShape = inputOrder.map { groups[$0].size }
+        var inputStrides = [Int](repeating: 1, count: m)
+        for d in stride(from: m - 2, through: 0, by: -1) { inputStrides[d] = inputStrides[d + 1] * inputShape[d + 1] }
+        let outputShape = mergedPermutation.map { inputShape[$0] }
+        let sourceStrides = mergedPermutation.map { inputStrides[$0] }   // per output axis
+
+        if mergedPermutation[m - 1] == m - 1 {
+            // The last axis stays: copy runs of `run` contiguous elements.
+            let run = inputShape[m - 1]
+            let innerAxis = m - 2, innerSize = outputShape[innerAxis], innerStride = sourceStrides[innerAxis]
+            let outerCount = outputShape[..<innerAxis].reduce(1, *)
+            var index = [Int](repeating: 0, count: innerAxis), source = 0
+            var target = out.data
+            for _ in 0..<outerCount {
+                var from = data + source
+                for _ in 0..<innerSize {
+                    target.initialize(from: from, count: run)
+                    target += run
+                    from += innerStride
+                }
+                var d = innerAxis - 1
+                while d >= 0 {
+                    index[d] += 1
+                    source += sourceStrides[d]
+                    if index[d] < outputShape[d] { break }
+                    source -= sourceStrides[d] * outputShape[d]
+                    index[d] = 0
+                    d -= 1
+                }
+            }
+            return out
+        }
+        if mergedPermutation[m - 1] == m - 2 && mergedPermutation[m - 2] == m - 1
+            && (0..<(m - 2)).allSatisfy({ mergedPermutation[$0] == $0 }) {
+            // A matrix transpose per leading index, in tiles of 32 × 32 that keep reads and writes in cache.
+            let rows = inputShape[m - 2], cols = inputShape[m - 1], tile = 32
+            let batches = inputShape[..<(m - 2)].reduce(1, *)
+            for b in 0..<batches {
+                let (source, target) = (data + b * rows * cols, out.data + b * rows * cols)
+                for i0 in stride(from: 0, to: rows, by: tile) {
+                    for j0 in stride(from: 0, to: cols, by: tile) {
+                        for i in i0..<Swift.min(i0 + tile, rows) {
+                            for j in j0..<Swift.min(j0 + tile, cols) { target[j * rows + i] = source[i * cols + j] }
+                        }
                     }
                 }
             }
             return out
         }
-        var strides = [Int](repeating: 1, count: rank)
-        for d in stride(from: rank - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] }
-        let permutedStrides = perm.map { strides[$0] }
-        var index = [Int](repeating: 0, count: rank)
+        var index = [Int](repeating: 0, count: m)
         var source = 0
         for i in 0..<count {
             out.data[i] = data[source]
-            var d = rank - 1
+            var d = m - 1
             while d >= 0 {
                 index[d] += 1
-                source += permutedStrides[d]
-                if index[d] < newShape[d] { break }
-                source -= permutedStrides[d] * newShape[d]
+                source += sourceStrides[d]
+                if index[d] < outputShape[d] { break }
+                source -= sourceStrides[d] * outputShape[d]
                 index[d] = 0
                 d -= 1
             }

@@ -16,12 +16,10 @@ public final class Dropout<Scalar: TensorScalar>: Layer {
         self.generator = RandomGenerator(seed: seed)
     }
 
-    /// `x ⊙ m / (1 − rate)` with `m ~ Bernoulli(1 − rate)` in training; `x` in evaluation.
+    /// `x ⊙ m / (1 − rate)` with `m ~ Bernoulli(1 − rate)` in training, for `x` of any rank (the
+    /// functional ``dropout(_:rate:generator:)``, same draws); `x` in evaluation.
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         guard isTraining, rate > 0 else { return x }
-        // The mask is a constant of the graph, so the gradient is the same mask: ∂L/∂x = g ⊙ m / (1 − p).
-        let uniform = Tensor<Scalar>(randomUniform: x.shape, generator: &generator)
-        let mask = (uniform .> Scalar(rate)) * Scalar(1 / (1 - rate))
-        return x * mask
+        return dropout(x, rate: rate, generator: &generator)
     }
 }
