@@ -1,0 +1,443 @@
+import CSynapseKernels
+
+// Recurrent layers (PyTorch's nn.LSTM and nn.GRU, one layer, batch-first), forward and backward
+// through time side by side. Each call is ONE operation over the whole sequence — one gradient node,
+// not one per step — so the work is a few large products and one fused loop per time step:
+//
+//   forward:  A = x·W_ihᵀ + b            one GEMM for every time step at once, [B·T, G]
+//             for t in 0..<T:            A[:, t] += h_{t−1}·W_hhᵀ (one GEMM), then the gate loop
+//   backward: for t in T−1 … 0:          dh_t = g_t + dA_{t+1}·W_hh (one GEMM), then the gate loop
+//             dW_ih = dAᵀ·x,  dx = dA·W_ih,  dW_hh = dAᵀ·h_{t−1},  db = Σ dA   (one GEMM each)
+//
+// Buffers are batch-first ([B, T, …]) so x, the output and every saved activation keep the caller's
+// layout; a time step is a strided block of rows. Each step is split over the cores by hidden unit:
+// a task computes the gate pre-activations of its units (the GEMM columns k·H + u of every gate k)
+// and then runs the gate loop for those units, so one synchronisation per step suffices. For Float
+// with the FMA micro-kernels, the recurrent weight is packed once per call, not once per step.
+
+/// The per-step product of a recurrent layer, split by hidden unit:
+/// `C[i, k·H + u] = Σₚ A[i, p] · op(B)[p, k·H + u] + β·C[i, k·H + u]` for every row i, gate block k
+/// and unit u of a task. `op(B)[p, j]` is read at `b[p·bRow + j·bColumn]`.
+///
+/// For `Float` with the AVX-512 / AVX2 kernels, op(B) is packed once into the micro-kernel's column
+/// strips (the recurrent weight is the same at every step) and each task packs its A rows; otherwise
+/// each block goes through `Scalar.gemm`. Units are split into fixed blocks (or whole strips), so every
+/// output element is computed the same way whatever the thread count.
+final class RecurrentProduct<T: TensorScalar> {
+    let b: UnsafePointer<T>, bRow: Int, bColumn: Int
+    /// The inner dimension, the width of one gate block (H), the number of blocks, and the rows of A.
+    let depth: Int, width: Int, blocks: Int, rows: Int
+    let kernel: GEMM.MicroKernel
+    /// The hidden units each task owns (a partition of 0..<width).
+    let units: [Range<Int>]
+    private let packedB: UnsafeMutablePointer<Float>?
+    private let packedA: [UnsafeMutablePointer<Float>]
+    private let strips: Int
+
+    init(b: UnsafePointer<T>, bRow: Int, bColumn: Int, depth: Int, width: Int, blocks: Int, rows: Int) {
+        (self.b, self.bRow, self.bColumn, self.depth, self.width, self.blocks, self.rows) = (b, bRow, bColumn, depth, width, blocks, rows)
+        kernel = T.self == Float.self ? GEMM.floatKernel : .swift
+        if kernel != .swift {
+            let nr = kernel.nr
+            let strips = (width + nr - 1) / nr
+            self.strips = strips
+            let packed = UnsafeMutablePointer<Float>.allocate(capacity: blocks * strips * nr * depth)
+            let fb = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
+            for k in 0..<blocks {
+                synapse_pack_b_f32(fb + k * width * bColumn, bRow, bColumn, depth, width, nr, packed + k * strips * nr * depth)
+            }
+            packedB = packed
+            let tasks = Swift.max(1, Swift.min(Parallel.threadCount, strips))
+            let stripCount = strips
+            units = (0..<tasks).map { t in
+                let s0 = stripCount * t / tasks, s1 = stripCount * (t + 1) / tasks
+                return (s0 * nr)..<Swift.min(width, s1 * nr)
+            }
+            let rowStrips = (rows + GEMM.mr - 1) / GEMM.mr
+            packedA = (0..<tasks).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, rowStrips * GEMM.mr * depth)) }
+        } else {
+            strips = 0
+            packedB = nil
+            packedA = []
+            let block = 64
+            units = stride(from: 0, to: width, by: block).map { $0..<Swift.min(width, $0 + block) }
+        }
+    }
+
+    deinit {
+        packedB?.deallocate()
+        for a in packedA { a.deallocate() }
+    }
+
+    /// C (+)= A · op(B) for the units of `task` in every gate block; A is `[rows, depth]` with row stride `lda`.
+    @inline(__always)
+    func multiply(task: Int, a: UnsafePointer<T>, lda: Int, c: UnsafeMutablePointer<T>, ldc: Int, beta: T) {
+        let u = units[task]
+        guard let packedB, !u.isEmpty, rows > 0 else {
+            for k in 0..<blocks where !u.isEmpty {
+                let transposeB = bColumn != 1
+                T.gemm(transposeA: false, transposeB: transposeB, m: rows, n: u.count, k: depth, alpha: 1, a: a, lda: lda,
+                       b: b + (k * width + u.lowerBound) * bColumn, ldb: transposeB ? bColumn : bRow,
+                       beta: beta, c: c + k * width + u.lowerBound, ldc: ldc)
+            }
+            return
+        }
+        let nr = kernel.nr, mr = GEMM.mr
+        let pa = packedA[task]
+        synapse_pack_a_f32(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda, 1, rows, depth, pa)
+        let fc = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
+        let fBeta = unsafeBitCast(beta, to: Float.self)
+        let (s0, s1) = (u.lowerBound / nr, (u.upperBound + nr - 1) / nr)
+        for k in 0..<blocks {
+            for s in s0..<s1 {
+                let strip = packedB + (k * strips + s) * nr * depth
+                let columns = Swift.min(nr, width - s * nr)
+                var i = 0
+                while i < rows {
+                    let tile = fc + i * ldc + k * width + s * nr
+                    if kernel == .avx512 {
+                        synapse_sgemm_6x32_avx512(depth, pa + i * depth, strip, nr, tile, ldc, Swift.min(mr, rows - i), columns, 1, fBeta)
+                    } else {
+                        synapse_sgemm_6x16_avx2(depth, pa + i * depth, strip, nr, tile, ldc, Swift.min(mr, rows - i), columns, 1, fBeta)
+                    }
+                    i += mr
+                }
+            }
+        }
+    }
+}
+
+/// σ(v) = 1 / (1 + e^{−v}) (e^{−v} = ∞ for very negative v gives 0, never NaN).
+@inline(__always)
+private func sigmoid<T: TensorScalar>(_ v: T) -> T { 1 / (1 + T.exponential(-v)) }
+
+/// Rows `B·T` of `[B, T, G]` set to `bias` (or the sum of two biases), before a GEMM accumulates onto them.
+@inline(__always)
+private func fillRows<T: TensorScalar>(_ out: UnsafeMutablePointer<T>, rows: Int, width: Int, _ first: Tensor<T>?, _ second: Tensor<T>?) {
+    guard first != nil || second != nil else { return }
+    let row = UnsafeMutablePointer<T>.allocate(capacity: width)
+    defer { row.deallocate() }
+    for j in 0..<width { row[j] = (first?.data[j] ?? 0) + (second?.data[j] ?? 0) }
+    for r in 0..<rows { (out + r * width).update(from: row, count: width) }
+}
+
+/// Σ over rows of a `[rows, width]` buffer (a bias gradient), in row order.
+@inline(__always)
+private func columnSums<T: TensorScalar>(_ g: UnsafePointer<T>, rows: Int, width: Int) -> Tensor<T> {
+    let sums = Tensor<T>(zeros: [width])
+    let s = sums.data
+    for r in 0..<rows {
+        let row = g + r * width
+        for j in 0..<width { s[j] += row[j] }
+    }
+    return sums
+}
+
+/// Checks the shapes shared by ``lstm(_:weightIH:weightHH:biasIH:biasHH:hidden:cell:)`` and
+/// ``gru(_:weightIH:weightHH:biasIH:biasHH:hidden:)``; returns (B, T, I, H).
+private func recurrentShapes<T: TensorScalar>(_ name: String, gates: Int, x: Tensor<T>, weightIH: Tensor<T>, weightHH: Tensor<T>,
+                                              biasIH: Tensor<T>?, biasHH: Tensor<T>?, states: [Tensor<T>?]) -> (Int, Int, Int, Int) {
+    precondition(x.rank == 3 && x.shape[0] > 0 && x.shape[1] > 0, "\(name) expects a batch-first input [B, T, inputSize] with B, T ≥ 1, got \(x.shape)")
+    let (batch, steps, inputs) = (x.shape[0], x.shape[1], x.shape[2])
+    precondition(weightHH.rank == 2 && weightHH.shape[1] > 0 && weightHH.shape[0] == gates * weightHH.shape[1],
+                 "\(name) weight_hh must be [\(gates)H, H], got \(weightHH.shape)")
+    let hidden = weightHH.shape[1]
+    precondition(weightIH.shape == [gates * hidden, inputs], "\(name) weight_ih must be [\(gates * hidden), \(inputs)] for input \(x.shape), got \(weightIH.shape)")
+    for bias in [biasIH, biasHH] {
+        precondition(bias == nil || bias!.shape == [gates * hidden], "\(name) biases must be [\(gates * hidden)], got \(bias!.shape)")
+    }
+    for state in states {
+        precondition(state == nil || state!.shape == [batch, hidden], "\(name) states must be [\(batch), \(hidden)], got \(state!.shape)")
+    }
+    return (batch, steps, inputs, hidden)
+}
+
+/// The views of the packed result of a recurrent op: `[B, T, H]` followed by `count` states `[B, H]`.
+private func unpack<T: TensorScalar>(_ all: Tensor<T>, batch: Int, steps: Int, hidden: Int, states: Int) -> [Tensor<T>] {
+    let (sequence, state) = (batch * steps * hidden, batch * hidden)
+    return [all.rows(0..<sequence).reshaped([batch, steps, hidden])]
+        + (0..<states).map { all.rows((sequence + $0 * state)..<(sequence + ($0 + 1) * state)).reshaped([batch, hidden]) }
+}
+
+/// One LSTM layer over a batch-first sequence (PyTorch's `nn.LSTM` with `batch_first=True`, one
+/// layer, one direction), gates in PyTorch's order i, f, g, o:
+///
+///     i = σ(W_ii x + b_ii + W_hi h + b_hi)     f = σ(W_if x + b_if + W_hf h + b_hf)
+///     g = tanh(W_ig x + b_ig + W_hg h + b_hg)  o = σ(W_io x + b_io + W_ho h + b_ho)
+///     c' = f ⊙ c + i ⊙ g                       h' = o ⊙ tanh(c')
+///
+/// - Parameters:
+///   - x: `[B, T, I]`.
+///   - weightIH: `weight_ih` `[4H, I]`; weightHH: `weight_hh` `[4H, H]`.
+///   - biasIH, biasHH: `[4H]` each, or nil.
+///   - hidden, cell: the initial h₀ and c₀ `[B, H]`, or nil for zeros.
+/// - Returns: the hidden state of every step `[B, T, H]` and the final h and c `[B, H]`. All three
+///   come from one recorded operation; gradients flow into x, the weights, the biases and h₀, c₀.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+public func lstm<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH: Tensor<Scalar>,
+                         biasIH: Tensor<Scalar>?, biasHH: Tensor<Scalar>?,
+                         hidden: Tensor<Scalar>?, cell: Tensor<Scalar>?) -> (output: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>) {
+    let (B, T, I, H) = recurrentShapes("LSTM", gates: 4, x: x, weightIH: weightIH, weightHH: weightHH,
+                                       biasIH: biasIH, biasHH: biasHH, states: [hidden, cell])
+    let (G, rows) = (4 * H, B * T)
+    // Saved for the backward: the gate activations (i, f, g, o) of every step, c_t and tanh(c_t), and
+    // h_{t−1} of every step (the inputs of the recurrent product), all [B, T, ·].
+    let gates = Tensor<Scalar>(uninitializedShape: [B, T, G])
+    let cells = Tensor<Scalar>(uninitializedShape: [B, T, H]), tanhCells = Tensor<Scalar>(uninitializedShape: [B, T, H])
+    let previous = Tensor<Scalar>(uninitializedShape: [B, T, H])
+    let initialCell = cell?.copy() ?? Tensor<Scalar>(zeros: [B, H])
+    // The result: every h_t [B, T, H], then h_T and c_T [B, H].
+    let all = Tensor<Scalar>(uninitializedShape: [rows * H + 2 * B * H])
+    let (gData, cData, tcData, pData, out) = (gates.data, cells.data, tanhCells.data, previous.data, all.data)
+    for b in 0..<B {
+        let h0 = pData + b * T * H
+        if let hidden { h0.update(from: hidden.data + b * H, count: H) } else { h0.update(repeating: 0, count: H) }
+    }
+    do {
+        // A = x·W_ihᵀ + b_ih + b_hh for all steps at once.
+        fillRows(gData, rows: rows, width: G, biasIH, biasHH)
+        Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: G, k: I, alpha: 1, a: x.data, lda: I, b: weightIH.data, ldb: I,
+                    beta: biasIH == nil && biasHH == nil ? 0 : 1, c: gData, ldc: G)
+        let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: 1, bColumn: H, depth: H, width: H, blocks: 4, rows: B)
+        let c0 = initialCell.data
+        for t in 0..<T {
+            Parallel.forEach(tasks: product.units.count) { task in
+                // A[:, t] += h_{t−1}·W_hhᵀ for this task's units of each gate
+                product.multiply(task: task, a: pData + t * H, lda: T * H, c: gData + t * G, ldc: T * G, beta: 1)
+                let units = product.units[task]
+                for b in 0..<B {
+                    let row = b * T + t
+                    let a = gData + row * G
+                    let cPrev = t == 0 ? c0 + b * H : cData + (row - 1) * H
+                    let (c, tc, h) = (cData + row * H, tcData + row * H, out + row * H)
+                    for u in units {
+                        let i = sigmoid(a[u]), f = sigmoid(a[H + u]), g = Scalar.hyperbolicTangent(a[2 * H + u]), o = sigmoid(a[3 * H + u])
+                        let cNew = f * cPrev[u] + i * g
+                        let th = Scalar.hyperbolicTangent(cNew)
+                        (a[u], a[H + u], a[2 * H + u], a[3 * H + u]) = (i, f, g, o)
+                        c[u] = cNew
+                        tc[u] = th
+                        h[u] = o * th
+                    }
+                    if t + 1 < T { (pData + (row + 1) * H + units.lowerBound).update(from: h + units.lowerBound, count: units.count) }
+                }
+            }
+        }
+    }
+    for b in 0..<B {
+        (out + rows * H + b * H).update(from: out + (b * T + T - 1) * H, count: H)              // h_T
+        (out + rows * H + B * H + b * H).update(from: cData + (b * T + T - 1) * H, count: H)    // c_T
+    }
+
+    let inputs: [Tensor<Scalar>?] = [x, weightIH, weightHH, biasIH, biasHH, hidden, cell]
+    if GradientMode.isEnabled && inputs.contains(where: { $0?.requiresGrad ?? false }) {
+        // Per step, from dh = ∂L/∂h_t (output + recurrence) and the carried dc = ∂L/∂c_t:
+        //   dc ← dc + dh·o·(1 − tanh²c_t),   dc_{t−1} = dc·f
+        //   dA_i = dc·g·i(1−i),  dA_f = dc·c_{t−1}·f(1−f),  dA_g = dc·i·(1−g²),  dA_o = dh·tanh(c_t)·o(1−o)
+        //   dh_{t−1} = dA_t·W_hh   (one GEMM, then added to the output's gradient at t−1)
+        // then, over all steps:  dx = dA·W_ih,  dW_ih = dAᵀ·x,  dW_hh = dAᵀ·h_{t−1},  db_ih = db_hh = Σ dA.
+        all.recordGradient("lstm", inputs: inputs.compactMap { $0 }) { gradient, _ in
+            let g = gradient.data
+            let (gData, cData, tcData, pData) = (gates.data, cells.data, tanhCells.data, previous.data)   // (keeps the saved tensors alive)
+            let dA = Tensor<Scalar>(uninitializedShape: [B, T, G])
+            let dh = Tensor<Scalar>(uninitializedShape: [B, H]), dc = Tensor<Scalar>(uninitializedShape: [B, H])
+            dh.data.update(from: g + rows * H, count: B * H)              // ∂L/∂h_T
+            dc.data.update(from: g + rows * H + B * H, count: B * H)      // ∂L/∂c_T
+            let (dAData, dhData, dcData) = (dA.data, dh.data, dc.data)
+            let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: H, bColumn: 1, depth: G, width: H, blocks: 1, rows: B)
+            let c0 = initialCell.data
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                Parallel.forEach(tasks: product.units.count) { task in
+                    // dh_t (recurrent part) = dA_{t+1}·W_hh for this task's units
+                    if t + 1 < T { product.multiply(task: task, a: dAData + (t + 1) * G, lda: T * G, c: dhData, ldc: H, beta: 0) }
+                    let units = product.units[task]
+                    for b in 0..<B {
+                        let row = b * T + t
+                        let (a, d) = (gData + row * G, dAData + row * G)
+                        let cPrev = t == 0 ? c0 + b * H : cData + (row - 1) * H
+                        let (tc, gOut, dhRow, dcRow) = (tcData + row * H, g + row * H, dhData + b * H, dcData + b * H)
+                        for u in units {
+                            let (i, f, gg, o) = (a[u], a[H + u], a[2 * H + u], a[3 * H + u])
+                            let dhu = gOut[u] + dhRow[u], th = tc[u]
+                            let dcu = dcRow[u] + dhu * o * (1 - th * th)
+                            dcRow[u] = dcu * f
+                            d[u] = dcu * gg * i * (1 - i)
+                            d[H + u] = dcu * cPrev[u] * f * (1 - f)
+                            d[2 * H + u] = dcu * i * (1 - gg * gg)
+                            d[3 * H + u] = dhu * th * o * (1 - o)
+                        }
+                    }
+                }
+            }
+            var dx: Tensor<Scalar>? = nil, dWih: Tensor<Scalar>? = nil, dWhh: Tensor<Scalar>? = nil
+            if x.requiresGrad {
+                dx = Tensor<Scalar>(uninitializedShape: x.shape)
+                Scalar.gemm(transposeA: false, transposeB: false, m: rows, n: I, k: G, alpha: 1, a: dAData, lda: G,
+                            b: weightIH.data, ldb: I, beta: 0, c: dx!.data, ldc: I)
+            }
+            if weightIH.requiresGrad {
+                dWih = Tensor<Scalar>(uninitializedShape: weightIH.shape)
+                Scalar.gemm(transposeA: true, transposeB: false, m: G, n: I, k: rows, alpha: 1, a: dAData, lda: G,
+                            b: x.data, ldb: I, beta: 0, c: dWih!.data, ldc: I)
+            }
+            if weightHH.requiresGrad {
+                dWhh = Tensor<Scalar>(uninitializedShape: weightHH.shape)
+                Scalar.gemm(transposeA: true, transposeB: false, m: G, n: H, k: rows, alpha: 1, a: dAData, lda: G,
+                            b: pData, ldb: H, beta: 0, c: dWhh!.data, ldc: H)
+            }
+            let needsBias = (biasIH?.requiresGrad ?? false) || (biasHH?.requiresGrad ?? false)
+            let dBias = needsBias ? columnSums(dAData, rows: rows, width: G) : nil
+            var dh0: Tensor<Scalar>? = nil
+            if hidden?.requiresGrad ?? false {
+                // dh_0 = dA_0·W_hh
+                dh0 = Tensor<Scalar>(uninitializedShape: [B, H])
+                Scalar.gemm(transposeA: false, transposeB: false, m: B, n: H, k: G, alpha: 1, a: dAData, lda: T * G,
+                            b: weightHH.data, ldb: H, beta: 0, c: dh0!.data, ldc: H)
+            }
+            var result: [Tensor<Scalar>?] = [dx, dWih, dWhh]
+            if let biasIH { result.append(biasIH.requiresGrad ? dBias : nil) }
+            if let biasHH { result.append(biasHH.requiresGrad ? dBias?.copy() : nil) }
+            if hidden != nil { result.append(dh0) }
+            if cell != nil { result.append(dc) }
+            return result
+        }
+    }
+    let views = unpack(all, batch: B, steps: T, hidden: H, states: 2)
+    return (views[0], views[1], views[2])
+}
+
+/// One GRU layer over a batch-first sequence (PyTorch's `nn.GRU` with `batch_first=True`, one layer,
+/// one direction), gates in PyTorch's order r, z, n:
+///
+///     r = σ(W_ir x + b_ir + W_hr h + b_hr)     z = σ(W_iz x + b_iz + W_hz h + b_hz)
+///     n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+///     h' = (1 − z) ⊙ n + z ⊙ h
+///
+/// - Parameters:
+///   - x: `[B, T, I]`.
+///   - weightIH: `weight_ih` `[3H, I]`; weightHH: `weight_hh` `[3H, H]`.
+///   - biasIH, biasHH: `[3H]` each, or nil.
+///   - hidden: the initial h₀ `[B, H]`, or nil for zeros.
+/// - Returns: the hidden state of every step `[B, T, H]` and the final h `[B, H]`, from one recorded
+///   operation; gradients flow into x, the weights, the biases and h₀.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+public func gru<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH: Tensor<Scalar>,
+                        biasIH: Tensor<Scalar>?, biasHH: Tensor<Scalar>?,
+                        hidden: Tensor<Scalar>?) -> (output: Tensor<Scalar>, hidden: Tensor<Scalar>) {
+    let (B, T, I, H) = recurrentShapes("GRU", gates: 3, x: x, weightIH: weightIH, weightHH: weightHH,
+                                       biasIH: biasIH, biasHH: biasHH, states: [hidden])
+    let (G, rows) = (3 * H, B * T)
+    // Saved for the backward: r, z, n of every step, W_hn h_{t−1} + b_hn, and h_{t−1}, all [B, T, ·].
+    let gates = Tensor<Scalar>(uninitializedShape: [B, T, G])
+    let hiddenNew = Tensor<Scalar>(uninitializedShape: [B, T, H])
+    let previous = Tensor<Scalar>(uninitializedShape: [B, T, H])
+    let all = Tensor<Scalar>(uninitializedShape: [rows * H + B * H])
+    let (gData, hnData, pData, out) = (gates.data, hiddenNew.data, previous.data, all.data)
+    for b in 0..<B {
+        let h0 = pData + b * T * H
+        if let hidden { h0.update(from: hidden.data + b * H, count: H) } else { h0.update(repeating: 0, count: H) }
+    }
+    do {
+        // A = x·W_ihᵀ + b_ih for all steps at once.
+        fillRows(gData, rows: rows, width: G, biasIH, nil)
+        Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: G, k: I, alpha: 1, a: x.data, lda: I, b: weightIH.data, ldb: I,
+                    beta: biasIH == nil ? 0 : 1, c: gData, ldc: G)
+        let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: 1, bColumn: H, depth: H, width: H, blocks: 3, rows: B)
+        let step = Tensor<Scalar>(uninitializedShape: [B, G])   // h_{t−1}·W_hhᵀ + b_hh of one step
+        let sData = step.data
+        for t in 0..<T {
+            Parallel.forEach(tasks: product.units.count) { task in
+                let units = product.units[task]
+                if let biasHH {
+                    for b in 0..<B { for k in 0..<3 { (sData + b * G + k * H + units.lowerBound).update(from: biasHH.data + k * H + units.lowerBound, count: units.count) } }
+                }
+                product.multiply(task: task, a: pData + t * H, lda: T * H, c: sData, ldc: G, beta: biasHH == nil ? 0 : 1)
+                for b in 0..<B {
+                    let row = b * T + t
+                    let (a, s) = (gData + row * G, sData + b * G)
+                    let (hPrev, hn, h) = (pData + row * H, hnData + row * H, out + row * H)
+                    for u in units {
+                        let r = sigmoid(a[u] + s[u]), z = sigmoid(a[H + u] + s[H + u])
+                        let n = Scalar.hyperbolicTangent(a[2 * H + u] + r * s[2 * H + u])
+                        (a[u], a[H + u], a[2 * H + u]) = (r, z, n)
+                        hn[u] = s[2 * H + u]
+                        h[u] = (1 - z) * n + z * hPrev[u]
+                    }
+                    if t + 1 < T { (pData + (row + 1) * H + units.lowerBound).update(from: h + units.lowerBound, count: units.count) }
+                }
+            }
+        }
+    }
+    for b in 0..<B { (out + rows * H + b * H).update(from: out + (b * T + T - 1) * H, count: H) }   // h_T
+
+    let inputs: [Tensor<Scalar>?] = [x, weightIH, weightHH, biasIH, biasHH, hidden]
+    if GradientMode.isEnabled && inputs.contains(where: { $0?.requiresGrad ?? false }) {
+        // Per step, from dh = ∂L/∂h_t (output + recurrence):
+        //   dA_n = dh·(1−z)·(1−n²),  dA_z = dh·(h_{t−1} − n)·z(1−z),  dA_r = dA_n·(W_hn h + b_hn)·r(1−r)
+        //   input side dX = (dA_r, dA_z, dA_n),  hidden side dS = (dA_r, dA_z, dA_n·r)
+        //   dh_{t−1} = dh·z + dS_t·W_hh   (one GEMM)
+        // then:  dx = dX·W_ih,  dW_ih = dXᵀ·x,  db_ih = Σ dX,  dW_hh = dSᵀ·h_{t−1},  db_hh = Σ dS.
+        all.recordGradient("gru", inputs: inputs.compactMap { $0 }) { gradient, _ in
+            let g = gradient.data
+            let (gData, hnData, pData) = (gates.data, hiddenNew.data, previous.data)   // (keeps the saved tensors alive)
+            let dX = Tensor<Scalar>(uninitializedShape: [B, T, G]), dS = Tensor<Scalar>(uninitializedShape: [B, T, G])
+            // dh = dhDirect (the z path, carried per unit) + dhRecurrent (the product).
+            let dhDirect = Tensor<Scalar>(uninitializedShape: [B, H]), dhRecurrent = Tensor<Scalar>(zeros: [B, H])
+            dhDirect.data.update(from: g + rows * H, count: B * H)        // ∂L/∂h_T
+            let (dXData, dSData, ddData, dRecData) = (dX.data, dS.data, dhDirect.data, dhRecurrent.data)
+            let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: H, bColumn: 1, depth: G, width: H, blocks: 1, rows: B)
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                Parallel.forEach(tasks: product.units.count) { task in
+                    if t + 1 < T { product.multiply(task: task, a: dSData + (t + 1) * G, lda: T * G, c: dRecData, ldc: H, beta: 0) }
+                    let units = product.units[task]
+                    for b in 0..<B {
+                        let row = b * T + t
+                        let (a, dx, ds) = (gData + row * G, dXData + row * G, dSData + row * G)
+                        let (hPrev, hn, gOut, dd, dRec) = (pData + row * H, hnData + row * H, g + row * H, ddData + b * H, dRecData + b * H)
+                        for u in units {
+                            let (r, z, n) = (a[u], a[H + u], a[2 * H + u])
+                            let dhu = gOut[u] + dd[u] + dRec[u]
+                            let dn = dhu * (1 - z) * (1 - n * n)
+                            let dz = dhu * (hPrev[u] - n) * z * (1 - z)
+                            let dar = dn * hn[u] * r * (1 - r)
+                            dd[u] = dhu * z
+                            (dx[u], dx[H + u], dx[2 * H + u]) = (dar, dz, dn)
+                            (ds[u], ds[H + u], ds[2 * H + u]) = (dar, dz, dn * r)
+                        }
+                    }
+                }
+            }
+            var dx: Tensor<Scalar>? = nil, dWih: Tensor<Scalar>? = nil, dWhh: Tensor<Scalar>? = nil
+            if x.requiresGrad {
+                dx = Tensor<Scalar>(uninitializedShape: x.shape)
+                Scalar.gemm(transposeA: false, transposeB: false, m: rows, n: I, k: G, alpha: 1, a: dXData, lda: G,
+                            b: weightIH.data, ldb: I, beta: 0, c: dx!.data, ldc: I)
+            }
+            if weightIH.requiresGrad {
+                dWih = Tensor<Scalar>(uninitializedShape: weightIH.shape)
+                Scalar.gemm(transposeA: true, transposeB: false, m: G, n: I, k: rows, alpha: 1, a: dXData, lda: G,
+                            b: x.data, ldb: I, beta: 0, c: dWih!.data, ldc: I)
+            }
+            if weightHH.requiresGrad {
+                dWhh = Tensor<Scalar>(uninitializedShape: weightHH.shape)
+                Scalar.gemm(transposeA: true, transposeB: false, m: G, n: H, k: rows, alpha: 1, a: dSData, lda: G,
+                            b: pData, ldb: H, beta: 0, c: dWhh!.data, ldc: H)
+            }
+            var result: [Tensor<Scalar>?] = [dx, dWih, dWhh]
+            if let biasIH { result.append(biasIH.requiresGrad ? columnSums(dXData, rows: rows, width: G) : nil) }
+            if let biasHH { result.append(biasHH.requiresGrad ? columnSums(dSData, rows: rows, width: G) : nil) }
+            if hidden?.requiresGrad ?? false {
+                // dh_0 = dh·z (carried) + dS_0·W_hh
+                let dh0 = dhDirect
+                Scalar.gemm(transposeA: false, transposeB: false, m: B, n: H, k: G, alpha: 1, a: dSData, lda: T * G,
+                            b: weightHH.data, ldb: H, beta: 1, c: dh0.data, ldc: H)
+                result.append(dh0)
+            } else if hidden != nil {
+                result.append(nil)
+            }
+            return result
+        }
+    }
+    let views = unpack(all, batch: B, steps: T, hidden: H, states: 1)
+    return (views[0], views[1])
+}
