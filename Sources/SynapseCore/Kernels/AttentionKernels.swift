@@ -1,4 +1,5 @@
 import CSynapseKernels
+import Foundation
 
 /// Where one attention operand's matrices lie in memory: element `[b, h, row, column]` is at
 /// `base + b·batchStride + h·headStride + row·rowStride + column`. The public `[B, H, T, D]`
@@ -42,13 +43,16 @@ struct AttentionProblem {
 /// memory use): workspace tiles while they live, and the tensors it creates (outputs, saved
 /// log-sum-exps, gradients), which are counted once and never subtracted.
 final class AttentionMemoryMeter: @unchecked Sendable {
-    /// Bytes allocated now, and the most ever.
-    private(set) var current = 0, peak = 0
+    private let lock = NSLock()
+    private var current = 0, highest = 0
 
-    /// Records `bytes` more.
-    func allocate(_ bytes: Int) { current += bytes; peak = Swift.max(peak, current) }
+    /// The most bytes allocated at once.
+    var peak: Int { lock.withLock { highest } }
+
+    /// Records `bytes` more (from any thread).
+    func allocate(_ bytes: Int) { lock.withLock { current += bytes; highest = Swift.max(highest, current) } }
     /// Records `bytes` returned.
-    func free(_ bytes: Int) { current -= bytes }
+    func free(_ bytes: Int) { lock.withLock { current -= bytes } }
 
     /// The meter calls on the current task report to (nil: none).
     @TaskLocal static var installed: AttentionMemoryMeter?
@@ -98,27 +102,21 @@ enum AttentionKernels {
     /// The tile shape of the current call.
     static var tiles: (Int, Int) { tileOverride.map { ($0.queries, $0.keys) } ?? (queryTile, keyTile) }
 
-    /// The number of tasks and pairs per task for `pairs` (batch, head) pairs.
-    static func split(pairs: Int) -> (tasks: Int, perTask: Int) {
-        let tasks = Swift.min(pairs, Parallel.threadCount == 1 ? 1 : 4 * Parallel.threadCount)
-        return (Swift.max(tasks, 1), tasks == 0 ? 0 : (pairs + tasks - 1) / tasks)
-    }
-
-    /// Runs `body(b, h, workspace)` for every pair with a private workspace of `size` scalars per task.
+    /// Runs `body(b, h, workspace)` for every (batch, head) pair, one task per pair (the pool hands
+    /// tasks out one at a time, so a core slowed by another process takes fewer), each with a
+    /// private workspace of `size` scalars while it runs.
     @inline(__always)
     static func forEachPair<T>(_ problem: AttentionProblem, workspace size: Int, _ type: T.Type,
                                _ body: (Int, Int, UnsafeMutablePointer<T>) -> Void) {
         let pairs = problem.batch * problem.heads
-        guard pairs > 0 else { return }
-        let (tasks, perTask) = split(pairs: pairs)
-        let bytes = tasks * size * MemoryLayout<T>.stride
-        let workspace = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(1, tasks * size))
-        AttentionMemoryMeter.installed?.allocate(bytes)
-        defer { workspace.deallocate(); AttentionMemoryMeter.installed?.free(bytes) }
-        Parallel.forEach(tasks: tasks) { task in
-            for pair in (task * perTask)..<Swift.min(pairs, (task + 1) * perTask) {
-                body(pair / problem.heads, pair % problem.heads, workspace + task * size)
-            }
+        let bytes = size * MemoryLayout<T>.stride
+        let meter = AttentionMemoryMeter.installed
+        Parallel.forEach(tasks: pairs) { pair in
+            let workspace = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(1, size))
+            meter?.allocate(bytes)
+            body(pair / problem.heads, pair % problem.heads, workspace)
+            meter?.free(bytes)
+            workspace.deallocate()
         }
     }
 
