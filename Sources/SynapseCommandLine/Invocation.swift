@@ -62,7 +62,7 @@ final class Invocation {
     func write(bytes: [UInt8]) {
         switch context.standardOutput {
         case .process:
-            fflush(stdout)
+            fflush(nil)   // what `print` buffered goes first
             FileHandle.standardOutput.write(Data(bytes))
         case .handler(let handle): handle(Data(bytes))
         }

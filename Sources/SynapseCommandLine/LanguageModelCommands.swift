@@ -61,7 +61,8 @@ enum LanguageModelTraining {
         guard let count = resolved.parameterCount, count <= limit else {
             throw CommandLineError.failure("the network would have \(resolved.parameterCount.map(String.init) ?? "more than 2^63") parameters, over the limit of \(limit) (SYNAPSE_MAX_PARAMETERS raises it)")
         }
-        guard resolved.largestActivation(for: [blockSize]).multipliedReportingOverflow(by: batchSize) <= (limit, false) else {
+        let perBatch = resolved.largestActivation(for: [blockSize]).multipliedReportingOverflow(by: batchSize)
+        guard !perBatch.overflow, perBatch.partialValue <= limit else {
             throw CommandLineError.usage("a batch of \(batchSize) windows would hold more than \(limit) activation values in one layer; lower '--batch-size' or '--block-size'", command: "train")
         }
         var generator = RandomGenerator(seed: UInt32(seed))

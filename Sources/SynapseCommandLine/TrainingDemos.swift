@@ -123,9 +123,9 @@ extension TrainingDemos {
         }
         try sample("Sample before training (prompt \"The \", temperature 0.8, top-k 40):")
         var options = FitOptions<Float>(batchSize: batchSize, seed: seed) { progress in
-            if let log = progress.epochLog {
-                let validation = log.validationLoss.map { String(format: "  val_loss %.4f (%.3f bits/char)", $0, $0 / log(2.0)) } ?? ""
-                invocation.print(String(format: "epoch %2d  loss %.4f", log.epoch + 1, log.loss) + validation + String(format: "  (%.1f s)", log.seconds))
+            if let epoch = progress.epochLog {
+                let validation = epoch.validationLoss.map { String(format: "  val_loss %.4f (%.3f bits/char)", $0, $0 / log(2.0)) } ?? ""
+                invocation.print(String(format: "epoch %2d  loss %.4f", epoch.epoch + 1, epoch.loss) + validation + String(format: "  (%.1f s)", epoch.seconds))
             }
         }
         options.gradientClipNorm = 1

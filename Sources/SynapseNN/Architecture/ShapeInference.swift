@@ -310,7 +310,8 @@ extension LayerSpec {
         case .activation, .dropout, .flatten, .pool2d, .globalAveragePool, .reshape, .identity, .add, .concatenate:
             return 0
         case .custom:
-            return 0     // unknown until built; the stored tensors are checked against the built layer        case .embedding, .positionalEmbedding, .sinusoidalPositionalEncoding, .layerNorm, .rmsNorm, .multiheadAttention,
+            return 0     // unknown until built; the stored tensors are checked against the built layer
+        case .embedding, .positionalEmbedding, .sinusoidalPositionalEncoding, .layerNorm, .rmsNorm, .multiheadAttention,
              .transformerBlock, .recurrent:
             return sequenceLayerParameterCount
         }

@@ -97,6 +97,9 @@ public final class GRU<Scalar: TensorScalar>: Layer, IncrementalLayer {
 
     /// Continues the sequence from the state in `cache` (zeros at first) and stores the new state:
     /// feeding a sequence one step at a time gives the full forward pass's outputs.
+    /// A recurrent layer carries its state over any length: no context bound.
+    public var boundsContext: Bool { false }
+
     public func decode(_ x: Tensor<Scalar>, cache: DecodingCache<Scalar>) -> Tensor<Scalar> {
         let saved = cache.state(for: self) { GRUDecodingState<Scalar>() }
         let (output, state) = callAsFunction(x, state: saved.hidden)

@@ -24,11 +24,11 @@ struct LanguageModelTests {
     @Test("a tiny GPT, LSTM and GRU learn a repeated sentence and continue it", arguments: ["gpt", "lstm", "gru"])
     func learns(kind: String) throws {
         let (model, corpus) = try tinyModel(kind)
-        let before = model.evaluate(text: pattern).loss
+        let before = try model.evaluate(text: pattern).loss
         var options = FitOptions<Double>(batchSize: 8, seed: 3)
         options.gradientClipNorm = 1
         let history = try model.fitLanguageModel(corpus, optimizer: AdamW.decayingMatrices(parameters: model.parameters, learningRate: 1e-2),
-                                                 epochs: 12, options: options)
+                                                 epochs: kind == "gpt" ? 12 : 80, options: options)
         let after = try #require(history.epochs.last?.validationLoss)
         #expect(before > 2 && after < 0.3, "\(kind): validation loss \(before) → \(after)")
         var generator = RandomGenerator(seed: 5)
@@ -69,8 +69,10 @@ struct LanguageModelTests {
         let loaded = try Model<Double>.load(from: path)
         #expect(loaded.task == model.task && loaded.tokenizer == model.tokenizer && loaded.blockSize == 16)
         var a = RandomGenerator(seed: 4), b = RandomGenerator(seed: 4)
-        #expect(try model.generate(prompt: Array("the".utf8), length: 40, generator: &a) == (try loaded.generate(prompt: Array("the".utf8), length: 40, generator: &b)))
-        #expect(abs(model.evaluate(text: pattern).loss - loaded.evaluate(text: pattern).loss) < 1e-12)
+        let original = try model.generate(prompt: Array("the".utf8), length: 40, generator: &a)
+        let reloaded = try loaded.generate(prompt: Array("the".utf8), length: 40, generator: &b)
+        #expect(original == reloaded)
+        #expect(abs(try model.evaluate(text: pattern).loss - loaded.evaluate(text: pattern).loss) < 1e-12)
     }
 
     @Test("crafted language-model files are refused with the problem named")
