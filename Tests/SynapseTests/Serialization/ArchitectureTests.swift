@@ -36,7 +36,7 @@ struct ArchitectureTests {
     func shapeErrors() {
         let conv = LayerSpec.conv2d(inputs: 3, outputs: 6, kernel: 5, stride: 1, padding: 0, dilation: 1, bias: true)
         #expect(throws: ShapeError("Conv2D(3 → 6, 5×5) expected input [N, 3, H, W], got [N, 1, 28, 28]")) { try conv.outputShape(for: [1, 28, 28]) }
-        #expect(throws: ShapeError("layer 1 of the network: Dense(? → 10) expected input [N, F] (a flatten layer before it makes rows of images), got [N, 6, 24, 24]")) {
+        #expect(throws: ShapeError("layer 1 of the network: Dense(? → 10) expected input [N, F] or [N, T, F] (a flatten layer before it makes rows of images), got [N, 6, 24, 24]")) {
             try LayerSpec.sequential([.conv2d(inputs: 0, outputs: 6, kernel: 5, stride: 1, padding: 0, dilation: 1, bias: true),
                                       .dense(inputs: 0, outputs: 10, bias: true, activation: .identity)]).outputShape(for: [1, 28, 28])
         }
