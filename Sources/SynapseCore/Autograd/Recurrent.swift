@@ -17,22 +17,29 @@ import CSynapseKernels
 
 /// The per-step product of a recurrent layer, split by hidden unit:
 /// `C[i, k·H + u] = Σₚ A[i, p] · op(B)[p, k·H + u] + β·C[i, k·H + u]` for every row i, gate block k
-/// and unit u of a task. `op(B)[p, j]` is read at `b[p·bRow + j·bColumn]`.
+/// and unit u of a chunk. `op(B)[p, j]` is read at `b[p·bRow + j·bColumn]`.
 ///
 /// For `Float` with the AVX-512 / AVX2 kernels, op(B) is packed once into the micro-kernel's column
-/// strips (the recurrent weight is the same at every step) and each task packs its A rows; otherwise
-/// each block goes through `Scalar.gemm`. Units are split into fixed blocks (or whole strips), so every
-/// output element is computed the same way whatever the thread count.
+/// strips (the recurrent weight is the same at every step), and A — the previous step's h or dA — is
+/// packed chunk by chunk by the step that produced it (``packRows(from:lda:units:blocks:into:)``), into
+/// one of two buffers (step t reads one while it fills the other). Otherwise each block goes through
+/// `Scalar.gemm`, reading A in place. Chunks are whole strips (or 64 units) and more numerous than
+/// the cores, so a core taken away by another process only delays its chunks; every output element
+/// is computed the same way whatever the thread count.
 final class RecurrentProduct<T: TensorScalar> {
     let b: UnsafePointer<T>, bRow: Int, bColumn: Int
     /// The inner dimension, the width of one gate block (H), the number of blocks, and the rows of A.
     let depth: Int, width: Int, blocks: Int, rows: Int
     let kernel: GEMM.MicroKernel
-    /// The hidden units each task owns (a partition of 0..<width).
-    let units: [Range<Int>]
+    /// The hidden units of each chunk (one parallel task each; a partition of 0..<width).
+    let chunks: [Range<Int>]
     private let packedB: UnsafeMutablePointer<Float>?
+    /// Two packed copies of A (`[rows rounded up to 6, depth]` in 6-row strips), zero-padded.
     private let packedA: [UnsafeMutablePointer<Float>]
     private let strips: Int
+
+    /// Whether A must be packed (with ``packRows(from:lda:units:blocks:into:)``) before ``multiply(chunk:buffer:a:lda:c:ldc:beta:)``.
+    var packs: Bool { packedB != nil }
 
     init(b: UnsafePointer<T>, bRow: Int, bColumn: Int, depth: Int, width: Int, blocks: Int, rows: Int) {
         (self.b, self.bRow, self.bColumn, self.depth, self.width, self.blocks, self.rows) = (b, bRow, bColumn, depth, width, blocks, rows)
@@ -47,20 +54,18 @@ final class RecurrentProduct<T: TensorScalar> {
                 synapse_pack_b_f32(fb + k * width * bColumn, bRow, bColumn, depth, width, nr, packed + k * strips * nr * depth)
             }
             packedB = packed
-            let tasks = Swift.max(1, Swift.min(Parallel.threadCount, strips))
-            let stripCount = strips
-            units = (0..<tasks).map { t in
-                let s0 = stripCount * t / tasks, s1 = stripCount * (t + 1) / tasks
-                return (s0 * nr)..<Swift.min(width, s1 * nr)
+            chunks = (0..<strips).map { ($0 * nr)..<Swift.min(width, ($0 + 1) * nr) }
+            let size = Swift.max(1, (rows + GEMM.mr - 1) / GEMM.mr * GEMM.mr * depth)
+            packedA = (0..<2).map { _ in
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: size)
+                buffer.initialize(repeating: 0, count: size)
+                return buffer
             }
-            let rowStrips = (rows + GEMM.mr - 1) / GEMM.mr
-            packedA = (0..<tasks).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, rowStrips * GEMM.mr * depth)) }
         } else {
             strips = 0
             packedB = nil
             packedA = []
-            let block = 64
-            units = stride(from: 0, to: width, by: block).map { $0..<Swift.min(width, $0 + block) }
+            chunks = stride(from: 0, to: width, by: 64).map { $0..<Swift.min(width, $0 + 64) }
         }
     }
 
@@ -69,12 +74,30 @@ final class RecurrentProduct<T: TensorScalar> {
         for a in packedA { a.deallocate() }
     }
 
-    /// C (+)= A · op(B) for the units of `task` in every gate block; A is `[rows, depth]` with row stride `lda`.
+    /// Packs columns `k·H + u` (u in `units`, k < `blocks`) of A `[rows, blocks·H]` (row stride `lda`)
+    /// into packed buffer `buffer`, where the next ``multiply(chunk:buffer:a:lda:c:ldc:beta:)`` reads them.
     @inline(__always)
-    func multiply(task: Int, a: UnsafePointer<T>, lda: Int, c: UnsafeMutablePointer<T>, ldc: Int, beta: T) {
-        let u = units[task]
-        guard let packedB, !u.isEmpty, rows > 0 else {
-            for k in 0..<blocks where !u.isEmpty {
+    func packRows(from a: UnsafePointer<T>, lda: Int, units: Range<Int>, blocks: Int, into buffer: Int) {
+        guard packs else { return }
+        let (fa, target, mr) = (UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), packedA[buffer], GEMM.mr)
+        for k in 0..<blocks {
+            let column = k * width + units.lowerBound
+            var i = 0
+            while i < rows {
+                // One strip of ≤ 6 rows: its layout is [p][6], so a column range packs in place.
+                synapse_pack_a_f32(fa + i * lda + column, lda, 1, Swift.min(mr, rows - i), units.count, target + i * depth + column * mr)
+                i += mr
+            }
+        }
+    }
+
+    /// C (+)= A · op(B) for the units of `chunk` in every gate block: A is packed buffer `buffer`
+    /// (fast path) or `[rows, depth]` at `a` with row stride `lda`.
+    @inline(__always)
+    func multiply(chunk: Int, buffer: Int, a: UnsafePointer<T>, lda: Int, c: UnsafeMutablePointer<T>, ldc: Int, beta: T) {
+        let u = chunks[chunk]
+        guard let packedB, rows > 0 else {
+            for k in 0..<blocks {
                 let transposeB = bColumn != 1
                 T.gemm(transposeA: false, transposeB: transposeB, m: rows, n: u.count, k: depth, alpha: 1, a: a, lda: lda,
                        b: b + (k * width + u.lowerBound) * bColumn, ldb: transposeB ? bColumn : bRow,
@@ -83,27 +106,141 @@ final class RecurrentProduct<T: TensorScalar> {
             return
         }
         let nr = kernel.nr, mr = GEMM.mr
-        let pa = packedA[task]
-        synapse_pack_a_f32(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda, 1, rows, depth, pa)
+        let pa = packedA[buffer]
         let fc = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
         let fBeta = unsafeBitCast(beta, to: Float.self)
-        let (s0, s1) = (u.lowerBound / nr, (u.upperBound + nr - 1) / nr)
+        let s = u.lowerBound / nr, columns = u.count
         for k in 0..<blocks {
-            for s in s0..<s1 {
-                let strip = packedB + (k * strips + s) * nr * depth
-                let columns = Swift.min(nr, width - s * nr)
-                var i = 0
-                while i < rows {
-                    let tile = fc + i * ldc + k * width + s * nr
-                    if kernel == .avx512 {
-                        synapse_sgemm_6x32_avx512(depth, pa + i * depth, strip, nr, tile, ldc, Swift.min(mr, rows - i), columns, 1, fBeta)
-                    } else {
-                        synapse_sgemm_6x16_avx2(depth, pa + i * depth, strip, nr, tile, ldc, Swift.min(mr, rows - i), columns, 1, fBeta)
-                    }
-                    i += mr
+            let strip = packedB + (k * strips + s) * nr * depth
+            var i = 0
+            while i < rows {
+                let tile = fc + i * ldc + k * width + u.lowerBound
+                if kernel == .avx512 {
+                    synapse_sgemm_6x32_avx512(depth, pa + i * depth, strip, nr, tile, ldc, Swift.min(mr, rows - i), columns, 1, fBeta)
+                } else {
+                    synapse_sgemm_6x16_avx2(depth, pa + i * depth, strip, nr, tile, ldc, Swift.min(mr, rows - i), columns, 1, fBeta)
                 }
+                i += mr
             }
         }
+    }
+}
+
+/// e^x for 16 Floats (Cephes' `expf`: x = n·ln2 + r, a degree-6 polynomial for e^r, 2ⁿ built in the
+/// exponent bits; ≈ 1 ulp), in SSE arithmetic without target flags. x is clamped to [−87.3, 88.4].
+@inline(__always)
+private func exponential16(_ v: SIMD16<Float>) -> SIMD16<Float> {
+    // (comparisons with a literal compile to cmpps; against a vector variable Swift scalarises them)
+    let low = Lanes.select(v .< -87.336_54, SIMD16<Float>(repeating: -87.336_54), v)
+    let x = Lanes.select(low .> 88.376_26, SIMD16<Float>(repeating: 88.376_26), low)
+    let magic = SIMD16<Float>(repeating: 12_582_912)             // 1.5·2²³: adding it rounds to an integer
+    let shifted = x * 1.442_695_04 + magic
+    let n = shifted - magic
+    let r = (x - n * 0.693_359_375) - n * -2.121_944_40e-4
+    var p = r * 1.987_569_15e-4 + 1.398_199_95e-3
+    p = p * r + 8.333_451_91e-3
+    p = p * r + 4.166_579_59e-2
+    p = p * r + 1.666_666_55e-1
+    p = p * r + 5.000_000_12e-1
+    let y = p * (r * r) + r + 1
+    let exponent = (unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23   // the bits of 2ⁿ
+    return y * unsafeBitCast(exponent, to: SIMD16<Float>.self)
+}
+
+/// σ(v) for 16 Floats.
+@inline(__always)
+private func sigmoid16(_ v: SIMD16<Float>) -> SIMD16<Float> { 1 / (1 + exponential16(-v)) }
+
+/// tanh(v) for 16 Floats (Cephes' `tanhf`): an odd polynomial below |v| = 0.625, 1 − 2/(e^{2v} + 1) above.
+@inline(__always)
+private func tanh16(_ v: SIMD16<Float>) -> SIMD16<Float> {
+    let z = v * v
+    var p = z * -5.704_988_72e-3 + 2.063_908_88e-2
+    p = p * z - 5.373_971_56e-2
+    p = p * z + 1.333_144_22e-1
+    p = p * z - 3.333_328_19e-1
+    let small = p * z * v + v
+    let large = 1 - 2 / (exponential16(v + v) + 1)
+    return Lanes.select(z .< 0.390_625, small, large)          // 0.625²
+}
+
+/// 16 values from `p[0..<count]` (zeros past count).
+@inline(__always)
+private func load16(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD16<Float> {
+    if count == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+    var v = SIMD16<Float>()
+    for i in 0..<count { v[i] = p[i] }
+    return v
+}
+
+/// Stores the first `count` lanes of `v` at `p`.
+@inline(__always)
+private func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    if count == 16 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self); return }
+    for i in 0..<count { p[i] = v[i] }
+}
+
+/// The LSTM cell for one row and `units`: gate pre-activations `a` (i, f, g, o blocks of H) become
+/// the activations, and c_t, tanh(c_t) and h_t are written. Float runs 16 units at a time with the
+/// polynomial σ and tanh; Double uses the C library's.
+@inline(__always)
+private func lstmCell<T: TensorScalar>(_ a: UnsafeMutablePointer<T>, H: Int, cPrev: UnsafePointer<T>, c: UnsafeMutablePointer<T>,
+                                       tanhC: UnsafeMutablePointer<T>, h: UnsafeMutablePointer<T>, units: Range<Int>) {
+    if T.self == Float.self {
+        func f(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+        let (a, cPrev, c, tanhC, h) = (f(a), UnsafePointer(f(UnsafeMutablePointer(mutating: cPrev))), f(c), f(tanhC), f(h))
+        var u = units.lowerBound
+        while u < units.upperBound {
+            let n = Swift.min(16, units.upperBound - u)
+            let i = sigmoid16(load16(a + u, n)), fg = sigmoid16(load16(a + H + u, n))
+            let g = tanh16(load16(a + 2 * H + u, n)), o = sigmoid16(load16(a + 3 * H + u, n))
+            let cNew = fg * load16(cPrev + u, n) + i * g
+            let th = tanh16(cNew)
+            store16(i, a + u, n); store16(fg, a + H + u, n); store16(g, a + 2 * H + u, n); store16(o, a + 3 * H + u, n)
+            store16(cNew, c + u, n); store16(th, tanhC + u, n); store16(o * th, h + u, n)
+            u += n
+        }
+        return
+    }
+    for u in units {
+        let i = sigmoid(a[u]), f = sigmoid(a[H + u]), g = T.hyperbolicTangent(a[2 * H + u]), o = sigmoid(a[3 * H + u])
+        let cNew = f * cPrev[u] + i * g
+        let th = T.hyperbolicTangent(cNew)
+        (a[u], a[H + u], a[2 * H + u], a[3 * H + u]) = (i, f, g, o)
+        c[u] = cNew
+        tanhC[u] = th
+        h[u] = o * th
+    }
+}
+
+/// The GRU cell for one row and `units`: input-side pre-activations `a` (r, z, n blocks of H) become
+/// r, z, n; `s` holds W_hh h + b_hh of the step; `hn` keeps its n block, and h_t is written.
+@inline(__always)
+private func gruCell<T: TensorScalar>(_ a: UnsafeMutablePointer<T>, _ s: UnsafePointer<T>, H: Int, hPrev: UnsafePointer<T>,
+                                      hn: UnsafeMutablePointer<T>, h: UnsafeMutablePointer<T>, units: Range<Int>) {
+    if T.self == Float.self {
+        func f(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+        func f(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+        let (a, s, hPrev, hn, h) = (f(a), f(s), f(hPrev), f(hn), f(h))
+        var u = units.lowerBound
+        while u < units.upperBound {
+            let n = Swift.min(16, units.upperBound - u)
+            let r = sigmoid16(load16(a + u, n) + load16(s + u, n)), z = sigmoid16(load16(a + H + u, n) + load16(s + H + u, n))
+            let sn = load16(s + 2 * H + u, n)
+            let candidate = tanh16(load16(a + 2 * H + u, n) + r * sn)
+            store16(r, a + u, n); store16(z, a + H + u, n); store16(candidate, a + 2 * H + u, n)
+            store16(sn, hn + u, n)
+            store16((1 - z) * candidate + z * load16(hPrev + u, n), h + u, n)
+            u += n
+        }
+        return
+    }
+    for u in units {
+        let r = sigmoid(a[u] + s[u]), z = sigmoid(a[H + u] + s[H + u])
+        let n = T.hyperbolicTangent(a[2 * H + u] + r * s[2 * H + u])
+        (a[u], a[H + u], a[2 * H + u]) = (r, z, n)
+        hn[u] = s[2 * H + u]
+        h[u] = (1 - z) * n + z * hPrev[u]
     }
 }
 
@@ -200,27 +337,19 @@ public func lstm<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH
                     beta: biasIH == nil && biasHH == nil ? 0 : 1, c: gData, ldc: G)
         let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: 1, bColumn: H, depth: H, width: H, blocks: 4, rows: B)
         let c0 = initialCell.data
+        product.packRows(from: pData, lda: T * H, units: 0..<H, blocks: 1, into: 0)
         for t in 0..<T {
-            Parallel.forEach(tasks: product.units.count) { task in
-                // A[:, t] += h_{t−1}·W_hhᵀ for this task's units of each gate
-                product.multiply(task: task, a: pData + t * H, lda: T * H, c: gData + t * G, ldc: T * G, beta: 1)
-                let units = product.units[task]
+            Parallel.forEach(tasks: product.chunks.count) { chunk in
+                // A[:, t] += h_{t−1}·W_hhᵀ for this chunk's units of each gate
+                product.multiply(chunk: chunk, buffer: t % 2, a: pData + t * H, lda: T * H, c: gData + t * G, ldc: T * G, beta: 1)
+                let units = product.chunks[chunk]
                 for b in 0..<B {
                     let row = b * T + t
-                    let a = gData + row * G
-                    let cPrev = t == 0 ? c0 + b * H : cData + (row - 1) * H
-                    let (c, tc, h) = (cData + row * H, tcData + row * H, out + row * H)
-                    for u in units {
-                        let i = sigmoid(a[u]), f = sigmoid(a[H + u]), g = Scalar.hyperbolicTangent(a[2 * H + u]), o = sigmoid(a[3 * H + u])
-                        let cNew = f * cPrev[u] + i * g
-                        let th = Scalar.hyperbolicTangent(cNew)
-                        (a[u], a[H + u], a[2 * H + u], a[3 * H + u]) = (i, f, g, o)
-                        c[u] = cNew
-                        tc[u] = th
-                        h[u] = o * th
-                    }
-                    if t + 1 < T { (pData + (row + 1) * H + units.lowerBound).update(from: h + units.lowerBound, count: units.count) }
+                    lstmCell(gData + row * G, H: H, cPrev: t == 0 ? c0 + b * H : cData + (row - 1) * H, c: cData + row * H,
+                             tanhC: tcData + row * H, h: out + row * H, units: units)
+                    if t + 1 < T { (pData + (row + 1) * H + units.lowerBound).update(from: out + row * H + units.lowerBound, count: units.count) }
                 }
+                if t + 1 < T { product.packRows(from: out + t * H, lda: T * H, units: units, blocks: 1, into: (t + 1) % 2) }
             }
         }
     }
@@ -244,13 +373,14 @@ public func lstm<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH
             dh.data.update(from: g + rows * H, count: B * H)              // ∂L/∂h_T
             dc.data.update(from: g + rows * H + B * H, count: B * H)      // ∂L/∂c_T
             let (dAData, dhData, dcData) = (dA.data, dh.data, dc.data)
+            // The product's width is H (dh), its depth 4H; a step packs its dA columns for the next.
             let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: H, bColumn: 1, depth: G, width: H, blocks: 1, rows: B)
             let c0 = initialCell.data
             for t in stride(from: T - 1, through: 0, by: -1) {
-                Parallel.forEach(tasks: product.units.count) { task in
+                Parallel.forEach(tasks: product.chunks.count) { chunk in
                     // dh_t (recurrent part) = dA_{t+1}·W_hh for this task's units
-                    if t + 1 < T { product.multiply(task: task, a: dAData + (t + 1) * G, lda: T * G, c: dhData, ldc: H, beta: 0) }
-                    let units = product.units[task]
+                    if t + 1 < T { product.multiply(chunk: chunk, buffer: (t + 1) % 2, a: dAData + (t + 1) * G, lda: T * G, c: dhData, ldc: H, beta: 0) }
+                    let units = product.chunks[chunk]
                     for b in 0..<B {
                         let row = b * T + t
                         let (a, d) = (gData + row * G, dAData + row * G)
@@ -267,6 +397,7 @@ public func lstm<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH
                             d[3 * H + u] = dhu * th * o * (1 - o)
                         }
                     }
+                    if t > 0 { product.packRows(from: dAData + t * G, lda: T * G, units: units, blocks: 4, into: t % 2) }
                 }
             }
             var dx: Tensor<Scalar>? = nil, dWih: Tensor<Scalar>? = nil, dWhh: Tensor<Scalar>? = nil
@@ -345,26 +476,21 @@ public func gru<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH:
         let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: 1, bColumn: H, depth: H, width: H, blocks: 3, rows: B)
         let step = Tensor<Scalar>(uninitializedShape: [B, G])   // h_{t−1}·W_hhᵀ + b_hh of one step
         let sData = step.data
+        product.packRows(from: pData, lda: T * H, units: 0..<H, blocks: 1, into: 0)
         for t in 0..<T {
-            Parallel.forEach(tasks: product.units.count) { task in
-                let units = product.units[task]
+            Parallel.forEach(tasks: product.chunks.count) { chunk in
+                let units = product.chunks[chunk]
                 if let biasHH {
                     for b in 0..<B { for k in 0..<3 { (sData + b * G + k * H + units.lowerBound).update(from: biasHH.data + k * H + units.lowerBound, count: units.count) } }
                 }
-                product.multiply(task: task, a: pData + t * H, lda: T * H, c: sData, ldc: G, beta: biasHH == nil ? 0 : 1)
+                // S = h_{t−1}·W_hhᵀ + b_hh for this chunk's units of each gate
+                product.multiply(chunk: chunk, buffer: t % 2, a: pData + t * H, lda: T * H, c: sData, ldc: G, beta: biasHH == nil ? 0 : 1)
                 for b in 0..<B {
                     let row = b * T + t
-                    let (a, s) = (gData + row * G, sData + b * G)
-                    let (hPrev, hn, h) = (pData + row * H, hnData + row * H, out + row * H)
-                    for u in units {
-                        let r = sigmoid(a[u] + s[u]), z = sigmoid(a[H + u] + s[H + u])
-                        let n = Scalar.hyperbolicTangent(a[2 * H + u] + r * s[2 * H + u])
-                        (a[u], a[H + u], a[2 * H + u]) = (r, z, n)
-                        hn[u] = s[2 * H + u]
-                        h[u] = (1 - z) * n + z * hPrev[u]
-                    }
-                    if t + 1 < T { (pData + (row + 1) * H + units.lowerBound).update(from: h + units.lowerBound, count: units.count) }
+                    gruCell(gData + row * G, sData + b * G, H: H, hPrev: pData + row * H, hn: hnData + row * H, h: out + row * H, units: units)
+                    if t + 1 < T { (pData + (row + 1) * H + units.lowerBound).update(from: out + row * H + units.lowerBound, count: units.count) }
                 }
+                if t + 1 < T { product.packRows(from: out + t * H, lda: T * H, units: units, blocks: 1, into: (t + 1) % 2) }
             }
         }
     }
@@ -387,9 +513,9 @@ public func gru<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH:
             let (dXData, dSData, ddData, dRecData) = (dX.data, dS.data, dhDirect.data, dhRecurrent.data)
             let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: H, bColumn: 1, depth: G, width: H, blocks: 1, rows: B)
             for t in stride(from: T - 1, through: 0, by: -1) {
-                Parallel.forEach(tasks: product.units.count) { task in
-                    if t + 1 < T { product.multiply(task: task, a: dSData + (t + 1) * G, lda: T * G, c: dRecData, ldc: H, beta: 0) }
-                    let units = product.units[task]
+                Parallel.forEach(tasks: product.chunks.count) { chunk in
+                    if t + 1 < T { product.multiply(chunk: chunk, buffer: (t + 1) % 2, a: dSData + (t + 1) * G, lda: T * G, c: dRecData, ldc: H, beta: 0) }
+                    let units = product.chunks[chunk]
                     for b in 0..<B {
                         let row = b * T + t
                         let (a, dx, ds) = (gData + row * G, dXData + row * G, dSData + row * G)
@@ -405,6 +531,7 @@ public func gru<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH:
                             (ds[u], ds[H + u], ds[2 * H + u]) = (dar, dz, dn * r)
                         }
                     }
+                    if t > 0 { product.packRows(from: dSData + t * G, lda: T * G, units: units, blocks: 3, into: t % 2) }
                 }
             }
             var dx: Tensor<Scalar>? = nil, dWih: Tensor<Scalar>? = nil, dWhh: Tensor<Scalar>? = nil
