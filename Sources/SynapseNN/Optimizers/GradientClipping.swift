@@ -5,6 +5,7 @@ import Foundation
 /// (`torch.nn.utils.clip_grad_norm_`): with `‖g‖ = (Σ |gᵢ|ᵖ)^{1/p}` over every parameter, each
 /// gradient is multiplied by `min(1, maxNorm / (‖g‖ + 1e-6))`. Returns the norm before clipping.
 @discardableResult
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func clipGradients<Scalar: TensorScalar>(_ parameters: [Tensor<Scalar>], maxNorm: Double, normType: Double = 2) -> Double {
     precondition(maxNorm >= 0 && normType > 0, "clipGradients needs maxNorm ≥ 0 and a positive norm type")
     let gradients = parameters.compactMap(\.grad)
@@ -24,6 +25,7 @@ public func clipGradients<Scalar: TensorScalar>(_ parameters: [Tensor<Scalar>], 
 }
 
 /// Clamps every gradient element to `[−maxValue, maxValue]` (`torch.nn.utils.clip_grad_value_`).
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func clipGradients<Scalar: TensorScalar>(_ parameters: [Tensor<Scalar>], maxValue: Double) {
     precondition(maxValue >= 0, "clipGradients needs maxValue ≥ 0")
     withoutGradients {
