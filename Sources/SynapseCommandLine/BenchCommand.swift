@@ -11,14 +11,18 @@ enum BenchCommand {
     GFLOP/s per backend (swift, native) for 256³, 1024³ and the MNIST MLP's shapes; seconds per
     MNIST epoch and samples/s for the MLPs 784-128-10 and 784-256-256-10 (ReLU, softmax
     cross-entropy, Adam, batch 128) and for LeNet-5 (SGD momentum, batch 64; with a per-layer
-    forward/backward table); inference latency at batch 1 and throughput at batch 1000; peak
-    memory. Every throughput is also given as a fraction of the FLOP limit.
+    forward/backward table); inference latency at batch 1 and throughput at batch 1000; training
+    tokens/s of the text demo's GPT and of a 2-layer 256-unit LSTM language model, and GPT
+    generation tokens/s with the KV cache against recomputing the window; peak memory. Every
+    throughput is also given as a fraction of the FLOP limit.
 
     Options:
           --repeats N  timed repetitions per figure; the median is reported (default 5)
           --data DIR   the MNIST directory (default: ../shared/data/mnist; synthetic data of
                        the same shape, labelled as such, when it is absent)
           --compare    also time the tutorial's NumPy program in this run (needs python3 with numpy)
+          --sequence-only
+                       only the FLOP limit and the sequence-model figures
           --json       print the figures as one JSON object on stdout (the report goes to stderr)
       -h, --help       show this help
 
@@ -26,7 +30,7 @@ enum BenchCommand {
     """
 
     static func run(_ arguments: [String], in invocation: Invocation) throws {
-        let parsed = try Arguments(arguments, command: "bench", valued: ["repeats", "data"], flags: ["compare", "json"], in: invocation)
+        let parsed = try Arguments(arguments, command: "bench", valued: ["repeats", "data"], flags: ["compare", "json", "sequence-only"], in: invocation)
         if parsed.flag("help") { invocation.print(help); return }
         let json = parsed.flag("json")
         var results: [String: Any] = [:]
@@ -46,6 +50,12 @@ enum BenchCommand {
         results["native_kernel"] = GEMM.nativeKernel.rawValue
         say(String(format: "machine fp32 FLOP limit (FMA loop on %d threads): %.0f GFLOP/s", Parallel.threadCount, peak)
               + (peak > 0 ? "" : " (no FMA: using the notes' 228 GFLOP/s)"))
+        if parsed.flag("sequence-only") {
+            results.merge(try SequenceBench.run(repeats: repeats, limit: limit, say: say)) { $1 }
+            results["peak_rss_mb"] = peakMemoryMegabytes()
+            if json { invocation.print(String(decoding: try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys]), as: UTF8.self)) }
+            return
+        }
 
         // The tutorial: 10 000 epochs of the 2-2-1 XOR network, no printing.
         let X = Tensor<Double>(Tutorial.xorInputs), y = Tensor<Double>(Tutorial.xorTargets)
@@ -169,6 +179,7 @@ enum BenchCommand {
         say(String(format: "\ninference 784-128-10: batch 1 %.2f µs;  batch 1000 %.0f samples/s (%.1f GFLOP/s, %.0f%% of the limit)",
                      single * 1e6, 1000 / batch, 1000 * 203_264 / batch / 1e9, 100 * 1000 * 203_264 / batch / 1e9 / limit))
 
+        results.merge(try SequenceBench.run(repeats: repeats, limit: limit, say: say)) { $1 }
         say(String(format: "\npeak memory (max RSS): %.1f MB", peakMemoryMegabytes()))
         results["peak_rss_mb"] = peakMemoryMegabytes()
         if json {

@@ -57,6 +57,9 @@ enum LanguageModelTraining {
         guard produced == [blockSize, vocabulary] else {
             throw CommandLineError.failure("\(options.string("arch") ?? "the network"): it gives \(LayerSpec.format(produced)) for a window of \(blockSize) tokens, but a language model of this text needs [N, \(blockSize), \(vocabulary)] (the next-byte logits at every position; leave the last dense layer's \"out\" out to take the vocabulary)")
         }
+        guard resolved.embeddingVocabularies.allSatisfy({ $0 == vocabulary }) else {
+            throw CommandLineError.failure("\(options.string("arch") ?? "the network"): its embedding has \(resolved.embeddingVocabularies.map(String.init).joined(separator: ", ")) rows but the text has \(vocabulary) distinct bytes (leave \"vocabulary\" out to take the text's)")
+        }
         let limit = ResourceLimits.current.parameters
         guard let count = resolved.parameterCount, count <= limit else {
             throw CommandLineError.failure("the network would have \(resolved.parameterCount.map(String.init) ?? "more than 2^63") parameters, over the limit of \(limit) (SYNAPSE_MAX_PARAMETERS raises it)")

@@ -241,8 +241,9 @@ enum InspectCommand {
         }
         if let target = model.targetName { invocation.print("target: \(target)") }
         if let scaling = model.scaling { invocation.print("scaling: \(scaling.method.rawValue) over \(scaling.shift.count) features") }
-        let outline = try ArchitectureOutline(model.network, inputShape: model.featureCount.map { [$0] })
-        invocation.print("\narchitecture:" + (model.featureCount.map { " \($0) feature\($0 == 1 ? "" : "s") per example" } ?? ""))
+        let outline = try ArchitectureOutline(model.network, inputShape: model.exampleShape)
+        let perExample = model.blockSize.map { " windows of \($0) tokens" } ?? model.featureCount.map { " \($0) feature\($0 == 1 ? "" : "s") per example" }
+        invocation.print("\narchitecture:" + (perExample ?? ""))
         outlineTable(outline).forEach(invocation.print)
         invocation.print("\ntensors:")
         for name in file.entries.keys.sorted() {
@@ -316,7 +317,7 @@ enum PlotCommand {
         let document: String
         if kind == "network" {
             document = Charts.network(try LayerSpec(describing: model.network), featureNames: model.featureNames,
-                                      classNames: model.classNames, featureCount: model.featureCount, title: "Network of \(name)")
+                                      classNames: model.classNames, inputShape: model.exampleShape, title: "Network of \(name)")
         } else {
             guard case .classification = model.task else { throw CommandLineError.failure("\(path): a '\(kind)' plot needs a classifier") }
             let dataPath = try options.requiredPath("data", command: "plot")

@@ -74,10 +74,10 @@ enum Charts {
 
     /// The network as layers of units joined by their connections, like the tutorial's figure;
     /// layers wider than 10 units show their first and last units around an ellipsis. A network that
-    /// branches (residual blocks, graphs) is drawn as a ``GraphDiagram`` for examples of `featureCount`
-    /// features, one without dense layers as a column of layers.
-    static func network(_ spec: LayerSpec, featureNames: [String]?, classNames: [String]?, featureCount: Int? = nil, title: String) -> String {
-        let outline = ArchitectureOutline(spec, inputShape: featureCount.map { [$0] })
+    /// branches (residual blocks, graphs) is drawn as a ``GraphDiagram`` for examples of shape `inputShape`
+    /// (features, or a language model's window), one without dense layers as a column of layers.
+    static func network(_ spec: LayerSpec, featureNames: [String]?, classNames: [String]?, inputShape: [Int]? = nil, title: String) -> String {
+        let outline = ArchitectureOutline(spec, inputShape: inputShape)
         if outline.hasBranches {
             // Too large to draw as a diagram (a crafted graph): a column of its top-level layers.
             return GraphDiagram.draw(outline, title: title) ?? layerStack(spec, title: title + " (too many branches to draw in full)")

@@ -70,7 +70,7 @@ extension Model {
 
     /// A token drawn from `logits`: the arg-max at temperature 0, else softmax(logits / T) over the
     /// `topK` largest (ties kept in index order).
-    static func sample(_ logits: [Double], temperature: Double, topK: Int?, generator: inout RandomGenerator) -> Int {
+    public static func sample(_ logits: [Double], temperature: Double, topK: Int?, generator: inout RandomGenerator) -> Int {
         let best = logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) } ?? 0
         if temperature == 0 { return best }
         var order = Array(logits.indices)

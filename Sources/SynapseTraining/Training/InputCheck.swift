@@ -18,6 +18,13 @@ extension Model {
         Self.featureCount(spec: try? LayerSpec(describing: network), scaling: scaling, featureNames: featureNames)
     }
 
+    /// The shape of one example when known: a language model's window of ``blockSize`` token ids
+    /// `[T]`, else `[featureCount]`.
+    public var exampleShape: [Int]? {
+        if case .languageModel = task { return blockSize.map { [$0] } }
+        return featureCount.map { [$0] }
+    }
+
     /// The one rule behind ``featureCount`` and ``checkInput(exampleShape:)``.
     private static func featureCount(spec: LayerSpec?, scaling: FeatureScaling?, featureNames: [String]?) -> Int? {
         spec?.inputSize ?? scaling?.shift.count ?? featureNames?.count
