@@ -57,6 +57,9 @@ enum LanguageModelTraining {
         guard produced == [blockSize, vocabulary] else {
             throw CommandLineError.failure("\(options.string("arch") ?? "the network"): it gives \(LayerSpec.format(produced)) for a window of \(blockSize) tokens, but a language model of this text needs [N, \(blockSize), \(vocabulary)] (the next-byte logits at every position; leave the last dense layer's \"out\" out to take the vocabulary)")
         }
+        if let problem = resolved.languageModelProblem {
+            throw CommandLineError.failure("\(options.string("arch") ?? "the network"): \(problem)")
+        }
         guard resolved.embeddingVocabularies.allSatisfy({ $0 == vocabulary }) else {
             throw CommandLineError.failure("\(options.string("arch") ?? "the network"): its embedding has \(resolved.embeddingVocabularies.map(String.init).joined(separator: ", ")) rows but the text has \(vocabulary) distinct bytes (leave \"vocabulary\" out to take the text's)")
         }
@@ -164,8 +167,10 @@ enum GenerateCommand {
             try model.generate(prompt: prompt, length: length, temperature: temperature, topK: topK, generator: &generator) { byte in
                 invocation.write(bytes: [byte])
             }
-        } catch {
+        } catch let error as TokenizerError {
             throw CommandLineError.usage("option '--prompt': \(error.description)", command: "generate")
+        } catch {
+            throw CommandLineError.failure("\(modelPath): \(error)")
         }
         invocation.write(bytes: [UInt8(ascii: "\n")])
     }

@@ -43,10 +43,12 @@ enum SequenceBench {
                 let model = Model<Float>.languageModel(network, tokenizer: try ByteTokenizer(vocabulary: (0..<UInt8(vocabulary)).map { $0 + 32 }),
                                                        blockSize: block)
                 let length = 200
+                var generated = 0
                 let cached = BenchCommand.median(max(1, repeats / 2)) {
                     var sampler = RandomGenerator(seed: 1)
-                    _ = try? model.generate(prompt: Array("The ".utf8), length: length, temperature: 0.8, topK: 40, generator: &sampler)
+                    generated = (try? model.generate(prompt: Array("The ".utf8), length: length, temperature: 0.8, topK: 40, generator: &sampler))?.count ?? 0
                 }
+                guard generated == length else { throw CommandLineError.failure("bench: generation stopped after \(generated) of \(length) tokens") }
                 let naive = BenchCommand.median(1) {
                     var sampler = RandomGenerator(seed: 1)
                     var tokens = [52, 72, 69, 0]

@@ -133,7 +133,7 @@ enum TrainCommand {
         var options = try Arguments(arguments, command: "train", valued: valued, flags: flags, in: invocation)
         if options.flag("help") { invocation.print(help); return }
         if let config = options.path("config") { try options.merge(configFile: config, command: "train", valued: valued, flags: flags) }
-        if options.string("task") == "language-model" {
+        if options.string("task")?.lowercased() == "language-model" {
             if options.string("resume") != nil {
                 throw CommandLineError.usage("'--resume' is not available for language models yet; train again with '--checkpoint' to keep the weights", command: "train")
             }

@@ -116,12 +116,14 @@ extension TrainingDemos {
         let windows = corpus.training.count / blockSize
         invocation.print("text: \(corpus.training.count + corpus.validation.count) bytes of \(path), \(corpus.tokenizer.vocabularySize) distinct; the last \(corpus.validation.count) held out")
         invocation.print("GPT: 4 layers, 4 heads, width 128, block \(blockSize), \(model.network.parameterCount) parameters; AdamW lr 1e-3, batch \(batchSize), \(epochs) epochs of \(windows) random windows")
+        // The prompt: "The ", or the text's first bytes when it has no such letters.
+        let prompt = (try? corpus.tokenizer.encode(Array("The ".utf8))) != nil ? Array("The ".utf8) : Array(corpus.tokenizer.decode(Array(corpus.training.prefix(4))))
         func sample(_ heading: String) throws {
             var sampler = RandomGenerator(seed: seed)
-            let text = try model.generate(prompt: Array("The ".utf8), length: 300, temperature: 0.8, topK: 40, generator: &sampler)
-            invocation.print("\n\(heading)\n  The " + String(decoding: text, as: UTF8.self).replacingOccurrences(of: "\n", with: "\n  ") + "\n")
+            let text = try model.generate(prompt: prompt, length: 300, temperature: 0.8, topK: 40, generator: &sampler)
+            invocation.print("\n\(heading)\n  " + String(decoding: prompt + text, as: UTF8.self).replacingOccurrences(of: "\n", with: "\n  ") + "\n")
         }
-        try sample("Sample before training (prompt \"The \", temperature 0.8, top-k 40):")
+        try sample("Sample before training (prompt \"\(String(decoding: prompt, as: UTF8.self))\", temperature 0.8, top-k 40):")
         var options = FitOptions<Float>(batchSize: batchSize, seed: seed) { progress in
             if let epoch = progress.epochLog {
                 let validation = epoch.validationLoss.map { String(format: "  val_loss %.4f (%.3f bits/char)", $0, $0 / log(2.0)) } ?? ""

@@ -225,3 +225,51 @@ extension LayerSpec {
         }
     }
 }
+
+extension LayerSpec {
+    /// What keeps this architecture from being a language model's — one that turns token ids
+    /// `[N, T]` into next-token logits at every position without looking ahead — or nil: token ids
+    /// must reach exactly one embedding first (a layer before it would change the ids, a second
+    /// embedding would get vectors), and every attention layer must be causal (one that sees the
+    /// future learns to copy it).
+    public var languageModelProblem: String? {
+        guard embeddingVocabularies.count == 1 else {
+            return "a language model has one embedding (its first layer), this network has \(embeddingVocabularies.count)"
+        }
+        guard startsWithEmbedding else { return "a language model's first layer must be its embedding: token ids go nowhere else" }
+        if hasNonCausalAttention { return "its attention is not causal: a language model must not see the tokens it predicts (\"causal\": true)" }
+        return nil
+    }
+
+    /// Whether the first layer (through sequentials) is an embedding.
+    var startsWithEmbedding: Bool {
+        switch self {
+        case .embedding: return true
+        case .sequential(let layers): return layers.first?.startsWithEmbedding ?? false
+        default: return false
+        }
+    }
+
+    /// Whether any attention layer or transformer block sees later positions.
+    var hasNonCausalAttention: Bool {
+        switch self {
+        case .multiheadAttention(_, _, let causal, _), .transformerBlock(_, _, _, _, let causal): return !causal
+        case .sequential(let layers): return layers.contains(where: \.hasNonCausalAttention)
+        case .residual(let block, let shortcut): return block.hasNonCausalAttention || (shortcut?.hasNonCausalAttention ?? false)
+        case .graph(let graph): return graph.nodes.contains { $0.layer.hasNonCausalAttention }
+        default: return false
+        }
+    }
+
+    /// Whether the architecture only works over a bounded context (attention or positional
+    /// encodings), as ``Layer/hasBoundedContext`` says of a built network.
+    public var boundsContext: Bool {
+        switch self {
+        case .multiheadAttention, .transformerBlock, .positionalEmbedding, .sinusoidalPositionalEncoding: return true
+        case .sequential(let layers): return layers.contains(where: \.boundsContext)
+        case .residual(let block, let shortcut): return block.boundsContext || (shortcut?.boundsContext ?? false)
+        case .graph(let graph): return graph.nodes.contains { $0.layer.boundsContext }
+        default: return false
+        }
+    }
+}

@@ -35,8 +35,8 @@ public final class Graph<Scalar: TensorScalar>: Layer {
     /// Training or evaluation mode (use ``Layer/train(_:)`` / ``Layer/eval()`` to set it recursively).
     public var isTraining = true
     /// Per node (in `nodes` order), the slots it reads: 0..<inputs for graph inputs, then nodes by position.
-    private let sources: [[Int]]
-    private let outputSlots: [Int]
+    let sources: [[Int]]
+    let outputSlots: [Int]
 
     /// A graph of `nodes` (in any order) from `inputs` to `outputs`.
     /// - Throws: ``GraphError`` for unknown or repeated names, cycles, nodes that lead to no output,

@@ -91,3 +91,23 @@ extension Residual: IncrementalLayer {
         block.incrementalForward(x, cache: cache) + (shortcut?.incrementalForward(x, cache: cache) ?? x)
     }
 }
+
+extension Graph: IncrementalLayer {
+    /// A container: its nodes decide.
+    public var boundsContext: Bool { false }
+
+    /// Each node continues the sequence in topological order (merges combine their inputs' new positions).
+    /// - Precondition: one input and one output, as ``callAsFunction(_:)-(Tensor)``.
+    public func decode(_ x: Tensor<Scalar>, cache: DecodingCache<Scalar>) -> Tensor<Scalar> {
+        precondition(inputNames.count == 1 && outputNames.count == 1, "decoding needs a graph with one input and one output")
+        var values: [Tensor<Scalar>] = [x]
+        for (node, slots) in zip(nodes, sources) {
+            if let merge = node.layer as? any MergeLayer<Scalar> {
+                values.append(merge(slots.map { values[$0] }))
+            } else {
+                values.append(node.layer.incrementalForward(values[slots[0]], cache: cache))
+            }
+        }
+        return values[outputSlots[0]]
+    }
+}

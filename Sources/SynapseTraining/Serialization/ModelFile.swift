@@ -144,9 +144,15 @@ extension Model {
             guard architecture.embeddingVocabularies.allSatisfy({ $0 == vocabulary }) else {
                 throw invalid("architecture", "its embeddings have \(architecture.embeddingVocabularies.map(String.init).joined(separator: ", ")) rows but the vocabulary has \(vocabulary) tokens")
             }
+            if let problem = architecture.languageModelProblem { throw invalid("architecture", problem) }
+            for key in ["scaling", "scaling_method", "feature_names", "class_names"] where file.metadata[key] != nil {
+                throw invalid(key, "a language model reads token ids: it has no \(key)")
+            }
             // Any length up to the block is used (generation, a short text's evaluation): the
-            // shortest, 2 and the block itself must give the next-token logits at every position.
-            for length in Set([1, Swift.min(2, size), size]).sorted() {
+            // shortest, 2 and the block itself must give the next-token logits at every position —
+            // and longer ones too when nothing bounds the context (a recurrent model generates on).
+            let lengths = architecture.boundsContext ? [1, Swift.min(2, size), size] : [1, 2, size, size + 1]
+            for length in Set(lengths).sorted() {
                 let produced: [Int]
                 do { produced = try architecture.outputShape(for: [length]) } catch {
                     throw DataError(path: path, "the architecture does not take a sequence of \(length) token ids: \(error.description)")

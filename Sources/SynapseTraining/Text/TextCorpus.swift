@@ -54,7 +54,8 @@ public struct TextCorpus: Sendable {
         return windows(of: tokens, starting: starts, blockSize: block)
     }
 
-    private static func windows<Scalar: TensorScalar>(of tokens: [Int], starting starts: [Int], blockSize: Int) -> Dataset<Scalar> {
+    /// The windows of `blockSize` + 1 tokens of `tokens` at `starts`, as inputs and shifted targets.
+    static func windows<Scalar: TensorScalar>(of tokens: [Int], starting starts: [Int], blockSize: Int) -> Dataset<Scalar> {
         let features = Tensor<Scalar>(zeros: [starts.count, blockSize]), targets = Tensor<Scalar>(zeros: [starts.count, blockSize])
         features.withUnsafeMutableBufferPointer { x in
             targets.withUnsafeMutableBufferPointer { y in

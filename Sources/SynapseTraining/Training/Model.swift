@@ -102,10 +102,41 @@ public final class Model<Scalar: TensorScalar> {
 
     /// Loss and metrics of the model on `data` (evaluation mode, no gradients).
     public func evaluate(_ data: Dataset<Scalar>, loss: Loss? = nil) -> Evaluation {
+        if case .languageModel = task { return evaluateSequences(data, loss: loss ?? self.loss ?? defaultLoss) }
         let outputs = predict(data.features)
         let lossFunction = loss ?? self.loss ?? defaultLoss
         let lossValue = Double(withoutGradients { lossFunction(outputs, data.targets) }.scalar)
         return evaluation(outputs: outputs, targets: data.targets, loss: lossValue, lossFunction: lossFunction)
+    }
+
+    /// A language model's loss and next-token accuracy over windows `[N, T]`, a few windows at a
+    /// time: the logits of a long text (`[N, T, vocabulary]`) would be hundreds of times its size,
+    /// so they are never held all at once. Every position counts once; the loss is their mean.
+    private func evaluateSequences(_ data: Dataset<Scalar>, loss lossFunction: Loss) -> Evaluation {
+        let rows = data.features.shape[0], positions = data.features.count
+        // Windows per pass: about 2²² logits (16 MB of float32), at least one window.
+        let perRow = Swift.max(1, data.targets.count / Swift.max(rows, 1)) * Swift.max(1, outputSize)
+        let step = Swift.max(1, (1 << 22) / perRow)
+        var lossSum = 0.0, correct = 0
+        for start in stride(from: 0, to: rows, by: step) {
+            let range = start..<Swift.min(start + step, rows)
+            let outputs = predict(data.features.rows(range))
+            let targets = data.targets.rows(range)
+            lossSum += Double(withoutGradients { lossFunction(outputs, targets) }.scalar) * Double(targets.count)
+            let predicted = lossFunction.classes(fromOutputs: outputs.reshaped([-1, outputs.shape[outputs.rank - 1]]))
+            correct += zip(predicted, targets.integerScalars).filter { $0 == $1 }.count
+        }
+        let mean = positions > 0 ? lossSum / Double(positions) : 0
+        var evaluation = Evaluation(loss: mean)
+        evaluation.bitsPerCharacter = mean / log(2.0)
+        evaluation.accuracy = positions > 0 ? Double(correct) / Double(positions) : 0
+        return evaluation
+    }
+
+    /// The outputs per position: the vocabulary of a language model, else 1 (used for batching).
+    private var outputSize: Int {
+        if case .languageModel(let vocabulary) = task { return vocabulary }
+        return 1
     }
 
     /// The metrics of the task for network `outputs` against `targets`, with an already computed loss.
