@@ -84,4 +84,30 @@ int synapse_thread_override(void);
 /// Sets the thread-count override (0 clears it).
 void synapse_set_thread_override(int threads);
 
+
+/// The exact GELU in single precision: y[i] = x[i]·Φ(x[i]) (Φ the standard normal CDF, within 1e-7
+/// of the true value), and its backward dx[i] = g[i]·(Φ(x[i]) + x[i]·φ(x[i])). `level` is the
+/// instruction set to use (2 AVX-512, 1 AVX2 + FMA, 0 baseline; lowered to what the CPU has), or
+/// −1 for the CPU's own — tests force each path.
+void synapse_gelu_forward_f32(const float *x, float *y, long n, int level);
+void synapse_gelu_backward_f32(const float *x, const float *g, float *dx, long n, int level);
+
+/// Layer normalisation of `rows` rows of `n` floats: per row μ, r = 1/√(σ² + ε) (stored in `mean`,
+/// `rstd`) and y = (x − μ)·r·w + b (`w`, `b` may be NULL: 1 and 0). Sums in 16 fixed partial sums.
+void synapse_layer_norm_forward_f32(const float *x, const float *w, const float *b, float *y, float *mean, float *rstd,
+                                    long rows, long n, float eps, int level);
+/// Its backward for those rows: dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = w·g, x̂ = (x − μ)·r;
+/// adds g·x̂ into `dw` and g into `db` (row by row, in order). `dx`, `w`, `dw`, `db` may be NULL.
+void synapse_layer_norm_backward_f32(const float *x, const float *w, const float *g, const float *mean, const float *rstd,
+                                     float *dx, float *dw, float *db, long rows, long n, int level);
+
+
+/// The LSTM cell of one row for units u0..<u1 (`Autograd/Recurrent.swift`): the gate pre-activations
+/// a (blocks i, f, g, o of H) become the activations; c = f·c₋₁ + i·g, tanhC = tanh(c), h = o·tanh(c).
+void synapse_lstm_cell_forward_f32(float *a, long H, const float *cPrev, float *c, float *tanhC, float *h, long u0, long u1, int level);
+/// Its backward: from the activations a, c₋₁, tanh(c), the output gradient gOut and the recurrent dh,
+/// updates the carried dc (to dc₋₁ = dc·f) and writes the gate gradients dA (blocks of H).
+void synapse_lstm_cell_backward_f32(const float *a, long H, const float *cPrev, const float *tanhC, const float *gOut, const float *dh,
+                                    float *dc, float *dA, long u0, long u1, int level);
+
 #endif

@@ -1,3 +1,5 @@
+import CSynapseKernels
+
 // Layer normalisation over the last axis, forward and backward side by side (one fused op, as
 // PyTorch's `F.layer_norm` with `normalized_shape = [C]`): every row of C values is normalised by
 // its own mean and variance — the normalisation of transformers, independent of the batch.
@@ -13,6 +15,7 @@ public func layerNorm<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>?, bias
     precondition((weight?.shape ?? [features]) == [features] && (bias?.shape ?? [features]) == [features],
                  "LayerNorm over \(weight?.count ?? bias?.count ?? features) features expected input […, \(weight?.count ?? bias?.count ?? features)], got \(x.shape)")
     let rows = features == 0 ? 0 : x.count / features
+    if Scalar.self == Float.self && rows > 0 { return layerNormFloat(x, weight: weight, bias: bias, epsilon: epsilon, rows: rows, features: features) }
     // Per row: μ and 1/√(σ² + ε), kept for the backward.
     var mean = [Scalar](repeating: 0, count: rows), inverseDeviation = [Scalar](repeating: 0, count: rows)
     let out = Tensor<Scalar>(uninitializedShape: x.shape)
@@ -65,6 +68,71 @@ public func layerNorm<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>?, bias
             var result: [Tensor<Scalar>?] = [gx]
             if weight != nil { result.append(gw) }
             if bias != nil { result.append(gb) }
+            return result
+        }
+    }
+    return out
+}
+
+/// Rows per task of the `Float` layer norm: a fixed partition, so the weight and bias gradients
+/// (summed per block of rows, then the blocks in order) do not depend on the thread count.
+private let layerNormRowBlock = 64
+
+/// The `Float` layer norm: the same formulas as the generic loops above, as vectorised C rows
+/// (`CSynapseKernels/activations.c`), blocks of rows split over the cores.
+private func layerNormFloat<Scalar: TensorScalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>?, bias: Tensor<Scalar>?,
+                                                  epsilon: Double, rows: Int, features: Int) -> Tensor<Scalar> {
+    let out = Tensor<Scalar>(uninitializedShape: x.shape)
+    // Per row: μ and 1/√(σ² + ε), kept for the backward.
+    let statistics = Tensor<Float>(uninitializedShape: [2, rows])
+    let (mean, inverse) = (statistics.data, statistics.data + rows)
+    let (xf, of) = (floatPointer(x.data), floatPointer(out.data))
+    let (wf, bf) = (weight.map { UnsafePointer(floatPointer($0.data)) }, bias.map { UnsafePointer(floatPointer($0.data)) })
+    let blocks = (rows + layerNormRowBlock - 1) / layerNormRowBlock
+    let parallel = rows * features >= 1 << 15
+    func forEachBlock(_ body: (Int, Int) -> Void) {
+        func run(_ block: Int) {
+            let first = block * layerNormRowBlock
+            body(first, Swift.min(layerNormRowBlock, rows - first))
+        }
+        if parallel { Parallel.forEach(tasks: blocks) { run($0) } } else { for block in 0..<blocks { run(block) } }
+    }
+    // y = (x − μ)·r·γ + β per row
+    forEachBlock { first, count in
+        synapse_layer_norm_forward_f32(xf + first * features, wf, bf, of + first * features, mean + first, inverse + first,
+                                       count, features, Float(epsilon), -1)
+    }
+    let inputs = [x] + [weight, bias].compactMap { $0 }
+    if inputs.contains(where: { Tensor.recordsGradient($0) }) {
+        // ∂L/∂x = r · (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)),  ∂L/∂γ = Σ_rows g·x̂,  ∂L/∂β = Σ_rows g  (ĝ = γ·g, x̂ = (x − μ)·r)
+        out.recordGradient("layerNorm", inputs: inputs) { gradient, _ in
+            let (xf, gf) = (floatPointer(x.data), UnsafePointer(floatPointer(gradient.data)))
+            let (mean, inverse) = (UnsafePointer(statistics.data), UnsafePointer(statistics.data + rows))
+            let wf = weight.map { UnsafePointer(floatPointer($0.data)) }
+            let gx = x.requiresGrad ? Tensor<Scalar>(uninitializedShape: x.shape) : nil
+            let needW = weight?.requiresGrad ?? false, needB = bias?.requiresGrad ?? false
+            // Per block of rows: its partial sums of g·x̂ and g, added up in block order below.
+            let partials = (needW || needB) ? Tensor<Float>(zeros: [blocks, 2, features]) : nil
+            forEachBlock { first, count in
+                let block = first / layerNormRowBlock
+                let partial = partials.map { $0.data + block * 2 * features }
+                synapse_layer_norm_backward_f32(xf + first * features, wf, gf + first * features, mean + first, inverse + first,
+                                                gx.map { floatPointer($0.data) + first * features },
+                                                needW ? partial : nil, needB ? partial.map { $0 + features } : nil,
+                                                count, features, -1)
+            }
+            func total(_ offset: Int) -> Tensor<Scalar> {
+                let sum = Tensor<Scalar>(zeros: [features])
+                let s = floatPointer(sum.data)
+                for block in 0..<blocks {
+                    let p = partials!.data + block * 2 * features + offset
+                    for i in 0..<features { s[i] += p[i] }
+                }
+                return sum
+            }
+            var result: [Tensor<Scalar>?] = [gx]
+            if weight != nil { result.append(needW ? total(0) : nil) }
+            if bias != nil { result.append(needB ? total(features) : nil) }
             return result
         }
     }

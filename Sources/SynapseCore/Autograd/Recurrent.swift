@@ -189,6 +189,11 @@ private func lstmCell<T: TensorScalar>(_ a: UnsafeMutablePointer<T>, H: Int, cPr
     if T.self == Float.self {
         func f(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
         let (a, cPrev, c, tanhC, h) = (f(a), UnsafePointer(f(UnsafeMutablePointer(mutating: cPrev))), f(c), f(tanhC), f(h))
+        if GEMM.backend == .native {
+            // The same cell in C on the widest vectors (CSynapseKernels/activations.c).
+            synapse_lstm_cell_forward_f32(a, H, cPrev, c, tanhC, h, units.lowerBound, units.upperBound, -1)
+            return
+        }
         var u = units.lowerBound
         while u < units.upperBound {
             let n = Swift.min(16, units.upperBound - u)
@@ -386,6 +391,13 @@ public func lstm<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH
                         let (a, d) = (gData + row * G, dAData + row * G)
                         let cPrev = t == 0 ? c0 + b * H : cData + (row - 1) * H
                         let (tc, gOut, dhRow, dcRow) = (tcData + row * H, g + row * H, dhData + b * H, dcData + b * H)
+                        if Scalar.self == Float.self && GEMM.backend == .native {
+                            // (the loop below, in C on the widest vectors)
+                            synapse_lstm_cell_backward_f32(floatPointer(a), H, floatPointer(cPrev), floatPointer(tc),
+                                                           floatPointer(gOut), floatPointer(dhRow), floatPointer(dcRow),
+                                                           floatPointer(d), units.lowerBound, units.upperBound, -1)
+                            continue
+                        }
                         for u in units {
                             let (i, f, gg, o) = (a[u], a[H + u], a[2 * H + u], a[3 * H + u])
                             let dhu = gOut[u] + dhRow[u], th = tc[u]

@@ -191,6 +191,13 @@ public enum GEMM {
         let nr = kernel.nr
         let strips = (n + nr - 1) / nr
         let sliceDepth = k <= 2 * kc ? k : kc
+        if kernel != .swift && sliceDepth < k && m * n <= 1 << 18 {
+            // A long inner dimension and a small C (a weight gradient Gᵀ·X over every row of a batch):
+            // one task per slice, into its own partial C, added up in slice order (see splitDepth).
+            splitDepth(m: m, n: n, k: k, alpha: alpha, a: a, aRow: aRow, aColumn: aColumn, b: b, bRow: bRow, bColumn: bColumn,
+                       beta: beta, c: c, ldc: ldc, kernel: kernel)
+            return
+        }
         let packedB = UnsafeMutablePointer<T>.allocate(capacity: strips * nr * sliceDepth)
         defer { packedB.deallocate() }
         let rowBlocks = (m + mc - 1) / mc
@@ -274,6 +281,61 @@ public enum GEMM {
                 }
             }
             p0 += depth
+        }
+    }
+
+    /// The slices of a long inner dimension as parallel tasks (`Float`, native kernels only): task s
+    /// packs op(A) and op(B) of slice s (the same `kc`-deep slices as the sequential loop) and
+    /// multiplies them into its own partial `m × n` buffer; then C = alpha·P₀ + beta·C, C += alpha·Pₛ
+    /// for s = 1, 2, … in order — exactly the arithmetic of the slice-after-slice loop (whose
+    /// micro-kernels store alpha·acc + C), so results are identical to it and independent of the
+    /// thread count, but the cores share the slices instead of synchronising once per slice on a
+    /// few uneven row blocks.
+    @inline(__always)
+    static func splitDepth<T: TensorScalar>(m: Int, n: Int, k: Int, alpha: T, a: UnsafePointer<T>, aRow: Int, aColumn: Int,
+                                            b: UnsafePointer<T>, bRow: Int, bColumn: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int,
+                                            kernel: MicroKernel) {
+        let nr = kernel.nr
+        let strips = (n + nr - 1) / nr, rowStrips = (m + mr - 1) / mr
+        let slices = (k + kc - 1) / kc
+        let partials = UnsafeMutablePointer<Float>.allocate(capacity: slices * m * n)
+        defer { partials.deallocate() }
+        let fa = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), fb = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
+        Parallel.forEach(tasks: slices) { slice in
+            let p0 = slice * kc, depth = Swift.min(kc, k - p0)
+            let packedA = UnsafeMutablePointer<Float>.allocate(capacity: rowStrips * mr * depth)
+            let packedB = UnsafeMutablePointer<Float>.allocate(capacity: strips * nr * depth)
+            defer { packedA.deallocate(); packedB.deallocate() }
+            synapse_pack_b_f32(fb + p0 * bRow, bRow, bColumn, depth, n, nr, packedB)
+            synapse_pack_a_f32(fa + p0 * aColumn, aRow, aColumn, m, depth, packedA)
+            let partial = partials + slice * m * n
+            for s in 0..<strips {
+                let j0 = s * nr, columns = Swift.min(nr, n - j0)
+                for r in 0..<rowStrips {
+                    let i0 = r * mr
+                    if kernel == .avx512 {
+                        synapse_sgemm_6x32_avx512(depth, packedA + r * mr * depth, packedB + s * nr * depth, nr, partial + i0 * n + j0, n,
+                                                  Swift.min(mr, m - i0), columns, 1, 0)
+                    } else {
+                        synapse_sgemm_6x16_avx2(depth, packedA + r * mr * depth, packedB + s * nr * depth, nr, partial + i0 * n + j0, n,
+                                                Swift.min(mr, m - i0), columns, 1, 0)
+                    }
+                }
+            }
+        }
+        let fc = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
+        let (fAlpha, fBeta) = (unsafeBitCast(alpha, to: Float.self), unsafeBitCast(beta, to: Float.self))
+        for i in 0..<m {
+            let row = fc + i * ldc
+            for slice in 0..<slices {
+                let p = partials + slice * m * n + i * n
+                if slice == 0 {
+                    // (as the micro-kernel's store: alpha·acc, plus beta·C unless beta is 0)
+                    if fBeta == 0 { for j in 0..<n { row[j] = fAlpha * p[j] } } else { for j in 0..<n { row[j] = fAlpha * p[j] + fBeta * row[j] } }
+                } else {
+                    for j in 0..<n { row[j] = fAlpha * p[j] + row[j] }
+                }
+            }
         }
     }
 

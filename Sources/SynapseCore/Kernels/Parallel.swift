@@ -48,3 +48,24 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }
+
+/// Splits an elementwise pass over `count` elements into chunks for the cores: nothing for small
+/// passes (one call on the calling thread), else chunks of a fixed size, so each element is computed
+/// by the same code whatever the thread count.
+enum ElementwiseChunks {
+    /// Elements per chunk (a multiple of 64, so chunks start on cache lines of aligned buffers).
+    static let chunk = 1 << 16
+
+    /// Calls `body(start, count)` for consecutive chunks covering `0..<count`.
+    static func run(count: Int, _ body: (Int, Int) -> Void) {
+        let chunks = (count + chunk - 1) / chunk
+        if chunks <= 1 || Parallel.threadCount == 1 {
+            if count > 0 { body(0, count) }
+            return
+        }
+        Parallel.forEach(tasks: chunks) { c in
+            let start = c * chunk
+            body(start, Swift.min(chunk, count - start))
+        }
+    }
+}
