@@ -97,6 +97,15 @@ struct LanguageModelTests {
         let vocabulary = model.tokenizer!.vocabularySize
         let smaller = try #require(file.metadata["architecture"]).replacingOccurrences(of: "\"vocabulary\":\(vocabulary)", with: "\"vocabulary\":3")
         #expect(try refused { $0.metadata["architecture"] = smaller }.contains("rows but the vocabulary has"))
+        // A layer before the embedding would change the ids; non-causal attention sees the future.
+        let architecture = try #require(file.metadata["architecture"])
+        let sigmoidFirst = architecture.replacingOccurrences(of: #"{"type":"embedding""#, with: #"{"type":"activation","function":"sigmoid"},{"type":"embedding""#)
+        #expect(sigmoidFirst != architecture)
+        #expect(try refused { $0.metadata["architecture"] = sigmoidFirst }.contains("first layer must be its embedding"))
+        let lookingAhead = architecture.replacingOccurrences(of: #""causal":true"#, with: #""causal":false"#)
+        #expect(lookingAhead != architecture)
+        #expect(try refused { $0.metadata["architecture"] = lookingAhead }.contains("not causal"))
+        #expect(try refused { $0.metadata["scaling"] = #"{"method":"standard","shift":[0.5],"scale":[1]}"# }.contains("scaling"))
         // A classifier with an embedding would feed it real-valued features.
         #expect(try refused { $0.metadata["task"] = #"{"classification":{"classes":\#(vocabulary)}}"# }.contains("token ids"))
     }
