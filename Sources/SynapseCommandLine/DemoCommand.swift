@@ -23,7 +23,7 @@ enum DemoCommand {
           --data PATH  the digits CSV, the MNIST directory or the text (default: ../shared/data/...)
           --seed N     the seed of the mnist and text demos (default: 42)
           --cnn        mnist: train LeNet-5 instead of the MLP
-          --epochs N   mnist --cnn: epochs (default: 3); text: epochs (default: 6)
+          --epochs N   mnist --cnn: epochs (default: 3); text: epochs (default: 4)
           --out FILE   mnist --cnn, text: also save the trained model
       -h, --help       show this help
     """
@@ -69,7 +69,7 @@ enum DemoCommand {
     }
 
     /// The text demo's epochs (each about one pass over the text in random windows).
-    static let textEpochs = 6
+    static let textEpochs = 4
 
     static var inputs: Tensor<Double> { Tensor(Tutorial.xorInputs) }
     static var targets: Tensor<Double> { Tensor(Tutorial.xorTargets) }

@@ -29,7 +29,8 @@ public struct TextCorpus: Sendable {
     /// The bytes of a text file (gunzipped when it is gzip, within ``ResourceLimits/decompressedBytes``).
     /// - Throws: ``DataError`` naming the file when it cannot be read or is empty.
     public static func read(_ path: String) throws -> [UInt8] {
-        let bytes = try FileBytes.read(path)
+        // Memory-mapped and copied once (FileManager's `contents(atPath:)` leaks a buffer on Linux).
+        let bytes = try FileBytes.withContents(path) { Array($0.bindMemory(to: UInt8.self)) }
         guard !bytes.isEmpty else { throw DataError(path: path, "the text is empty") }
         return bytes
     }
