@@ -64,6 +64,7 @@ public func fuzzCheckpoint(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     switch model.task {
     case .classification: targets = Tensor(zeros: [rows])
     case .regression(let outputs): targets = Tensor(zeros: [rows, Swift.max(0, Swift.min(outputs, 1_000))])
+    case .languageModel: targets = Tensor(zeros: [rows] + (input ?? [1]))   // token 0 after token 0
     }
     let validates = state.history.epochs.last?.validationLoss != nil
     trace("fit: \(epochs) epochs after \(state.epochsCompleted), input \(input ?? []), \(callbacks.map { type(of: $0) })")
