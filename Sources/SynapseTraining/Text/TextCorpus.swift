@@ -1,5 +1,6 @@
 import SynapseCore
 import SynapseNN
+import Foundation
 /// A text as token ids, split by position for a language model: the first 90 % to train on, the
 /// last 10 % held out (as nanoGPT's `shakespeare_char`), and cut into windows of a block size.
 ///
@@ -29,7 +30,10 @@ public struct TextCorpus: Sendable {
     /// The bytes of a text file (gunzipped when it is gzip, within ``ResourceLimits/decompressedBytes``).
     /// - Throws: ``DataError`` naming the file when it cannot be read or is empty.
     public static func read(_ path: String) throws -> [UInt8] {
-        // Memory-mapped and copied once (FileManager's `contents(atPath:)` leaks a buffer on Linux).
+        // An empty file is refused before reading (Foundation leaks the buffer of an empty mapped
+        // read on Linux); others are memory-mapped and copied once.
+        var status = stat()
+        if stat(path, &status) == 0, status.st_size == 0 { throw DataError(path: path, "the text is empty") }
         let bytes = try FileBytes.withContents(path) { Array($0.bindMemory(to: UInt8.self)) }
         guard !bytes.isEmpty else { throw DataError(path: path, "the text is empty") }
         return bytes
