@@ -26,22 +26,29 @@
         }                                                                                        \
     }
 
+/* The six rows of a tile of op(A): row r, depth p at rows[r][p * aDepth]. Rows past `rows` repeat the
+ * last one (their sums are computed and dropped by STORE_ROW), so an edge tile needs no padding. */
+#define A_ROWS(a, aRow, rows)                                                                        \
+    const float *a0 = a, *a1 = a + ((rows) > 1 ? 1 : 0) * (aRow), *a2 = a + ((rows) > 2 ? 2 : (rows) - 1) * (aRow), \
+                *a3 = a + ((rows) > 3 ? 3 : (rows) - 1) * (aRow), *a4 = a + ((rows) > 4 ? 4 : (rows) - 1) * (aRow), \
+                *a5 = a + ((rows) > 5 ? 5 : (rows) - 1) * (aRow);
+
 __attribute__((target("avx512f,fma")))
-void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, long ldb, float *c, long ldc,
+void synapse_sgemm_6x32_avx512(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
                                long rows, long columns, float alpha, float beta) {
     __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
     __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
     __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-    for (long p = 0; p < depth; p++) {
+    A_ROWS(a, aRow, rows)
+    for (long p = 0, q = 0; p < depth; p++, q += aDepth) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
         __m512 x;
-        x = _mm512_set1_ps(a[0]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
-        x = _mm512_set1_ps(a[1]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
-        x = _mm512_set1_ps(a[2]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
-        x = _mm512_set1_ps(a[3]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
-        x = _mm512_set1_ps(a[4]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
-        x = _mm512_set1_ps(a[5]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
-        a += 6;
+        x = _mm512_set1_ps(a0[q]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+        x = _mm512_set1_ps(a1[q]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+        x = _mm512_set1_ps(a2[q]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+        x = _mm512_set1_ps(a3[q]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+        x = _mm512_set1_ps(a4[q]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+        x = _mm512_set1_ps(a5[q]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
         b += ldb;
     }
     STORE_ROW(__m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps, 0, c00, c01)
@@ -53,21 +60,21 @@ void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, long 
 }
 
 __attribute__((target("avx2,fma")))
-void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, long ldb, float *c, long ldc,
+void synapse_sgemm_6x16_avx2(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
                              long rows, long columns, float alpha, float beta) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-    for (long p = 0; p < depth; p++) {
+    A_ROWS(a, aRow, rows)
+    for (long p = 0, q = 0; p < depth; p++, q += aDepth) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
         __m256 x;
-        x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
-        x = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
-        x = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
-        x = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
-        x = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
-        x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
-        a += 6;
+        x = _mm256_broadcast_ss(a0 + q); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+        x = _mm256_broadcast_ss(a1 + q); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+        x = _mm256_broadcast_ss(a2 + q); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+        x = _mm256_broadcast_ss(a3 + q); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+        x = _mm256_broadcast_ss(a4 + q); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+        x = _mm256_broadcast_ss(a5 + q); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
         b += ldb;
     }
     STORE_ROW(__m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_add_ps, _mm256_mul_ps, 0, c00, c01)
@@ -80,9 +87,9 @@ void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, long ld
 
 #else
 
-void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, long ldb, float *c, long ldc,
+void synapse_sgemm_6x32_avx512(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
                                long rows, long columns, float alpha, float beta) {}
-void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, long ldb, float *c, long ldc,
+void synapse_sgemm_6x16_avx2(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
                              long rows, long columns, float alpha, float beta) {}
 
 #endif

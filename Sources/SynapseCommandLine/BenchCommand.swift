@@ -5,10 +5,10 @@ import Synapse
 /// (`swift run -c release synapse bench`); debug builds are 10–100× slower.
 enum BenchCommand {
     static let help = """
-    Usage: synapse bench [--repeats N] [--data DIR] [--compare] [--json]
+    Usage: synapse bench [--repeats N] [--data DIR] [--compare] [--sequence-only | --gemm-only] [--json]
 
     Prints, for this machine: its measured fp32 FLOP limit; the tutorial's 10 000 epochs; GEMM
-    GFLOP/s per backend (swift, native) for 256³, 1024³ and the MNIST MLP's shapes; seconds per
+    GFLOP/s per backend (swift, native) for 256³, 1024³, the MNIST MLP's and the GPT's shapes; seconds per
     MNIST epoch and samples/s for the MLPs 784-128-10 and 784-256-256-10 (ReLU, softmax
     cross-entropy, Adam, batch 128) and for LeNet-5 (SGD momentum, batch 64; with a per-layer
     forward/backward table); inference latency at batch 1 and throughput at batch 1000; training
@@ -23,6 +23,7 @@ enum BenchCommand {
           --compare    also time the tutorial's NumPy program in this run (needs python3 with numpy)
           --sequence-only
                        only the FLOP limit and the sequence-model figures
+          --gemm-only  only the FLOP limit and the GEMM table
           --json       print the figures as one JSON object on stdout (the report goes to stderr)
       -h, --help       show this help
 
@@ -30,7 +31,7 @@ enum BenchCommand {
     """
 
     static func run(_ arguments: [String], in invocation: Invocation) throws {
-        let parsed = try Arguments(arguments, command: "bench", valued: ["repeats", "data"], flags: ["compare", "json", "sequence-only"], in: invocation)
+        let parsed = try Arguments(arguments, command: "bench", valued: ["repeats", "data"], flags: ["compare", "json", "sequence-only", "gemm-only"], in: invocation)
         if parsed.flag("help") { invocation.print(help); return }
         let json = parsed.flag("json")
         var results: [String: Any] = [:]
@@ -50,6 +51,14 @@ enum BenchCommand {
         results["native_kernel"] = GEMM.nativeKernel.rawValue
         say(String(format: "machine fp32 FLOP limit (FMA loop on %d threads): %.0f GFLOP/s", Parallel.threadCount, peak)
               + (peak > 0 ? "" : " (no FMA: using the notes' 228 GFLOP/s)"))
+        if parsed.flag("sequence-only") && parsed.flag("gemm-only") {
+            throw CommandLineError.usage("'--sequence-only' and '--gemm-only' exclude each other", command: "bench")
+        }
+        if parsed.flag("gemm-only") {
+            results.merge(gemmTable(repeats: repeats, limit: limit, say: say)) { $1 }
+            if json { invocation.print(String(decoding: try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys]), as: UTF8.self)) }
+            return
+        }
         if parsed.flag("sequence-only") {
             results.merge(try SequenceBench.run(repeats: repeats, limit: limit, say: say)) { $1 }
             results["peak_rss_mb"] = peakMemoryMegabytes()
@@ -77,31 +86,11 @@ enum BenchCommand {
             }
         }
 
-        say("\nGEMM (Float, C = op(A)·op(B)), GFLOP/s and fraction of the limit:")
-        say("  shape                              " + GEMM.Backend.allCases.map { $0.rawValue.leftPadded(16) }.joined())
-        let shapes: [(String, Bool, Bool, Int, Int, Int)] = [
-            ("256×256·256×256", false, false, 256, 256, 256),
-            ("1024×1024·1024×1024", false, false, 1024, 1024, 1024),
-            ("MLP fwd 128×784·784×128", false, true, 128, 128, 784),
-            ("MLP dW  (128×128)ᵀ·128×784", true, false, 128, 784, 128),
-            ("MLP dX  128×128·128×784", false, false, 128, 784, 128),
-        ]
-        let chosen = GEMM.backend
-        for (name, ta, tb, m, n, k) in shapes {
-            var line = "  " + name.padding(toLength: 33, withPad: " ", startingAt: 0)
-            for backend in GEMM.Backend.allCases {
-                GEMM.backend = backend
-                let gflops = gemmGFLOPS(Float.self, transposeA: ta, transposeB: tb, m: m, n: n, k: k, repeats: repeats)
-                line += String(format: "%9.1f (%3.0f%%)", gflops, 100 * gflops / limit)
-                results["gemm_\(backend.rawValue)_\(m)x\(n)x\(k)\(ta ? "_ta" : "")\(tb ? "_tb" : "")_gflops"] = gflops
-            }
-            say(line)
-        }
-        GEMM.backend = chosen
+        results.merge(gemmTable(repeats: repeats, limit: limit, say: say)) { $1 }
         let double = gemmGFLOPS(Double.self, transposeA: false, transposeB: false, m: 1024, n: 1024, k: 1024, repeats: repeats)
         say(String(format: "  %@ %9.1f (%@; fp64 limit is half the fp32 one)",
                      "1024³ in Double".padding(toLength: 33, withPad: " ", startingAt: 0), double,
-                     chosen.rawValue == "blas" ? "OpenBLAS" : "Swift kernel"))
+                     GEMM.backend.rawValue == "blas" ? "OpenBLAS" : "Swift kernel"))
 
         // MNIST MLPs.
         let directory = parsed.path("data") ?? parsed.resolve(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -224,6 +213,41 @@ enum BenchCommand {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         return times.sorted()[times.count / 2]
+    }
+
+    /// The products timed by the GEMM table: name, transposeA, transposeB, m, n, k.
+    static let gemmShapes: [(String, Bool, Bool, Int, Int, Int)] = [
+        ("256×256·256×256", false, false, 256, 256, 256),
+        ("1024×1024·1024×1024", false, false, 1024, 1024, 1024),
+        ("MLP fwd 128×784·784×128", false, true, 128, 128, 784),
+        ("MLP dW  (128×128)ᵀ·128×784", true, false, 128, 784, 128),
+        ("MLP dX  128×128·128×784", false, false, 128, 784, 128),
+        // The GPT of the text demo (32 × 128 tokens, width 128): qkv, MLP up and down, and their gradients.
+        ("GPT qkv 4096×128·(384×128)ᵀ", false, true, 4096, 384, 128),
+        ("GPT up  4096×128·(512×128)ᵀ", false, true, 4096, 512, 128),
+        ("GPT down 4096×512·(128×512)ᵀ", false, true, 4096, 128, 512),
+        ("GPT dW  (4096×384)ᵀ·4096×128", true, false, 384, 128, 4096),
+        ("GPT dX  4096×384·384×128", false, false, 4096, 128, 384),
+    ]
+
+    /// GFLOP/s of every shape of ``gemmShapes`` under every backend, printed as a table.
+    static func gemmTable(repeats: Int, limit: Double, say: (String) -> Void) -> [String: Any] {
+        var results: [String: Any] = [:]
+        say("\nGEMM (Float, C = op(A)·op(B)), GFLOP/s and fraction of the limit:")
+        say("  shape                              " + GEMM.Backend.allCases.map { $0.rawValue.leftPadded(16) }.joined())
+        let chosen = GEMM.backend
+        defer { GEMM.backend = chosen }
+        for (name, ta, tb, m, n, k) in gemmShapes {
+            var line = "  " + name.padding(toLength: 33, withPad: " ", startingAt: 0)
+            for backend in GEMM.Backend.allCases {
+                GEMM.backend = backend
+                let gflops = gemmGFLOPS(Float.self, transposeA: ta, transposeB: tb, m: m, n: n, k: k, repeats: repeats)
+                line += String(format: "%9.1f (%3.0f%%)", gflops, 100 * gflops / limit)
+                results["gemm_\(backend.rawValue)_\(m)x\(n)x\(k)\(ta ? "_ta" : "")\(tb ? "_tb" : "")_gflops"] = gflops
+            }
+            say(line)
+        }
+        return results
     }
 
     /// GFLOP/s of `C = op(A)·op(B)` with random operands, repeated to at least ~50 ms per sample.

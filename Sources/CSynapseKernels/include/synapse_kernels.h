@@ -9,15 +9,17 @@
 /// 2 when the CPU runs AVX-512F with FMA, 1 for AVX2 with FMA, 0 otherwise.
 int synapse_cpu_level(void);
 
-/// C[0..<rows, 0..<columns] = alpha * sum_p a[p*6 .. p*6+6] (outer) b[p*ldb .. p*ldb+32] + beta * C,
-/// for packed A strips of 6 rows and B strips of 32 columns whose rows are `ldb` apart (32 when
-/// packed; B's row stride when read in place). All 32 columns of each B row are read.
-/// AVX-512, 12 zmm accumulators. With beta == 0, C is not read.
-void synapse_sgemm_6x32_avx512(long depth, const float *a, const float *b, long ldb, float *c, long ldc,
+/// C[0..<rows, 0..<columns] = alpha * sum_p A[0..<6, p] (outer) b[p*ldb .. p*ldb+32] + beta * C,
+/// for 6 rows of op(A), element (r, p) at a[r*aRow + p*aDepth] (a packed strip: aRow 1, aDepth 6;
+/// op(A) read in place: its strides), and B strips of 32 columns whose rows are `ldb` apart (32
+/// when packed; B's row stride when read in place). All 32 columns of each B row are read; rows of
+/// A past `rows` are not (the last row stands in for them). AVX-512, 12 zmm accumulators. With
+/// beta == 0, C is not read.
+void synapse_sgemm_6x32_avx512(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
                                long rows, long columns, float alpha, float beta);
 
 /// The same with B strips of 16 columns (AVX2 + FMA, 12 ymm accumulators).
-void synapse_sgemm_6x16_avx2(long depth, const float *a, const float *b, long ldb, float *c, long ldc,
+void synapse_sgemm_6x16_avx2(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
                              long rows, long columns, float alpha, float beta);
 
 /// Runs `iterations` steps of 16 independent fused multiply-adds on the widest vectors the CPU

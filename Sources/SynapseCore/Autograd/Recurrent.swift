@@ -116,9 +116,9 @@ final class RecurrentProduct<T: TensorScalar> {
             while i < rows {
                 let tile = fc + i * ldc + k * width + u.lowerBound
                 if kernel == .avx512 {
-                    synapse_sgemm_6x32_avx512(depth, pa + i * depth, strip, nr, tile, ldc, Swift.min(mr, rows - i), columns, 1, fBeta)
+                    synapse_sgemm_6x32_avx512(depth, pa + i * depth, 1, mr, strip, nr, tile, ldc, Swift.min(mr, rows - i), columns, 1, fBeta)
                 } else {
-                    synapse_sgemm_6x16_avx2(depth, pa + i * depth, strip, nr, tile, ldc, Swift.min(mr, rows - i), columns, 1, fBeta)
+                    synapse_sgemm_6x16_avx2(depth, pa + i * depth, 1, mr, strip, nr, tile, ldc, Swift.min(mr, rows - i), columns, 1, fBeta)
                 }
                 i += mr
             }

@@ -14,9 +14,13 @@ import CBLAS
 /// for each KC-deep slice p of the inner dimension:          (C accumulates slice after slice)
 ///     pack B[p, :] into NR-wide column strips                 (contiguous, transposes absorbed)
 ///     for each MC-tall block of rows of C (in parallel):
-///         pack A[rows, p] into MR-tall row strips
+///         pack A[rows, p] into MR-tall row strips             (Swift kernel only)
 ///         for each NR strip × MR strip: micro-kernel           (MR × NR accumulators in registers)
 /// ```
+///
+/// The native (C, FMA) micro-kernels read op(A) in place through its two strides instead of a
+/// packed copy: each step broadcasts one element of each of the 6 rows, which costs the same load
+/// whether the rows are packed or not, so packing A (≈ 10 % of a GPT step) bought nothing.
 ///
 /// The micro-kernel keeps a 6 × 8 tile of C in SIMD8 registers and, for each step of the inner
 /// dimension, multiplies one broadcast element of A by one 8-wide row of B. Packing makes both
@@ -245,38 +249,40 @@ public enum GEMM {
                 let s0 = group * stripsPerGroup, s1 = Swift.min(strips, s0 + stripsPerGroup)
                 guard s0 < s1 else { return }
                 let rowStrips = (rows + mr - 1) / mr
+                if kernel != .swift {
+                    // The native kernels read op(A) in place through its strides (no packing; see gemm.c).
+                    let fa = UnsafeRawPointer(aSlice + i0 * aRow).assumingMemoryBound(to: Float.self)
+                    let fc = UnsafeMutableRawPointer(c + i0 * ldc).assumingMemoryBound(to: Float.self)
+                    let fAlpha = unsafeBitCast(alpha, to: Float.self)
+                    let fBeta = unsafeBitCast(firstSlice ? beta : 1, to: Float.self)
+                    for s in s0..<s1 {
+                        let j0 = s * nr, columns = Swift.min(nr, n - j0)
+                        let inPlace = s < inPlaceStrips
+                        let fb = UnsafeRawPointer(inPlace ? b + p0 * bRow + j0 : UnsafePointer(packedB + s * nr * depth))
+                            .assumingMemoryBound(to: Float.self)
+                        let stripStride = inPlace ? bRow : nr
+                        for r in 0..<rowStrips {
+                            let ir = r * mr, tileRows = Swift.min(mr, rows - ir)
+                            if kernel == .avx512 {
+                                synapse_sgemm_6x32_avx512(depth, fa + ir * aRow, aRow, aColumn, fb, stripStride, fc + ir * ldc + j0, ldc,
+                                                          tileRows, columns, fAlpha, fBeta)
+                            } else {
+                                synapse_sgemm_6x16_avx2(depth, fa + ir * aRow, aRow, aColumn, fb, stripStride, fc + ir * ldc + j0, ldc,
+                                                        tileRows, columns, fAlpha, fBeta)
+                            }
+                        }
+                    }
+                    return
+                }
                 let packedA = UnsafeMutablePointer<T>.allocate(capacity: rowStrips * mr * depth)
                 defer { packedA.deallocate() }
-                if kernel == .swift {
-                    packA(aSlice + i0 * aRow, aRow: aRow, aColumn: aColumn, rows: rows, depth: depth, into: packedA)
-                } else {
-                    synapse_pack_a_f32(UnsafeRawPointer(aSlice + i0 * aRow).assumingMemoryBound(to: Float.self), aRow, aColumn,
-                                       rows, depth, UnsafeMutableRawPointer(packedA).assumingMemoryBound(to: Float.self))
-                }
+                packA(aSlice + i0 * aRow, aRow: aRow, aColumn: aColumn, rows: rows, depth: depth, into: packedA)
                 for s in s0..<s1 {
                     let j0 = s * nr, columns = Swift.min(nr, n - j0)
                     for r in 0..<rowStrips {
                         let ir = r * mr, tileRows = Swift.min(mr, rows - ir)
-                        let tileA = packedA + r * mr * depth, tileB = packedB + s * nr * depth, tileC = c + (i0 + ir) * ldc + j0
-                        let tileBeta = firstSlice ? beta : 1
-                        switch kernel {
-                        case .swift:
-                            microKernel(depth: depth, a: tileA, b: tileB, c: tileC, ldc: ldc, rows: tileRows, columns: columns,
-                                        alpha: alpha, beta: tileBeta)
-                        case .avx2, .avx512:
-                            // Only chosen for Float (see `floatKernel`).
-                            let fa = UnsafeRawPointer(tileA).assumingMemoryBound(to: Float.self)
-                            let inPlace = s < inPlaceStrips
-                            let fb = UnsafeRawPointer(inPlace ? b + p0 * bRow + j0 : UnsafePointer(tileB)).assumingMemoryBound(to: Float.self)
-                            let stripStride = inPlace ? bRow : nr
-                            let fc = UnsafeMutableRawPointer(tileC).assumingMemoryBound(to: Float.self)
-                            let (fAlpha, fBeta) = (unsafeBitCast(alpha, to: Float.self), unsafeBitCast(tileBeta, to: Float.self))
-                            if kernel == .avx512 {
-                                synapse_sgemm_6x32_avx512(depth, fa, fb, stripStride, fc, ldc, tileRows, columns, fAlpha, fBeta)
-                            } else {
-                                synapse_sgemm_6x16_avx2(depth, fa, fb, stripStride, fc, ldc, tileRows, columns, fAlpha, fBeta)
-                            }
-                        }
+                        microKernel(depth: depth, a: packedA + r * mr * depth, b: packedB + s * nr * depth, c: c + (i0 + ir) * ldc + j0,
+                                    ldc: ldc, rows: tileRows, columns: columns, alpha: alpha, beta: firstSlice ? beta : 1)
                     }
                 }
             }
@@ -303,21 +309,20 @@ public enum GEMM {
         let fa = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), fb = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
         Parallel.forEach(tasks: slices) { slice in
             let p0 = slice * kc, depth = Swift.min(kc, k - p0)
-            let packedA = UnsafeMutablePointer<Float>.allocate(capacity: rowStrips * mr * depth)
             let packedB = UnsafeMutablePointer<Float>.allocate(capacity: strips * nr * depth)
-            defer { packedA.deallocate(); packedB.deallocate() }
+            defer { packedB.deallocate() }
             synapse_pack_b_f32(fb + p0 * bRow, bRow, bColumn, depth, n, nr, packedB)
-            synapse_pack_a_f32(fa + p0 * aColumn, aRow, aColumn, m, depth, packedA)
+            let sliceA = fa + p0 * aColumn   // read in place through its strides
             let partial = partials + slice * m * n
             for s in 0..<strips {
                 let j0 = s * nr, columns = Swift.min(nr, n - j0)
                 for r in 0..<rowStrips {
                     let i0 = r * mr
                     if kernel == .avx512 {
-                        synapse_sgemm_6x32_avx512(depth, packedA + r * mr * depth, packedB + s * nr * depth, nr, partial + i0 * n + j0, n,
+                        synapse_sgemm_6x32_avx512(depth, sliceA + i0 * aRow, aRow, aColumn, packedB + s * nr * depth, nr, partial + i0 * n + j0, n,
                                                   Swift.min(mr, m - i0), columns, 1, 0)
                     } else {
-                        synapse_sgemm_6x16_avx2(depth, packedA + r * mr * depth, packedB + s * nr * depth, nr, partial + i0 * n + j0, n,
+                        synapse_sgemm_6x16_avx2(depth, sliceA + i0 * aRow, aRow, aColumn, packedB + s * nr * depth, nr, partial + i0 * n + j0, n,
                                                 Swift.min(mr, m - i0), columns, 1, 0)
                     }
                 }
