@@ -77,11 +77,15 @@ struct Arguments {
     }
 
     /// Takes a resumed run's stored options: each must agree with the command line where both give
-    /// it, except those in `changeable` (the command line wins for them).
+    /// it, except those in `changeable` (the command line wins for them). Numbers agree when their
+    /// values do (`0.010` and `0.01`); the stored spelling is then kept.
     mutating func adopt(stored: [String: String], changeable: Set<String>, source: String, command: String) throws {
         for (key, value) in stored.sorted(by: { $0.key < $1.key }) {
             if let given = options[key], given != value, !changeable.contains(key) {
-                throw CommandLineError.usage("'--\(key) \(Excerpt.of(given))' differs from the run in \(source) ('\(Excerpt.of(value))'); a resumed run keeps its settings", command: command)
+                guard let number = Double(given), number.isFinite, number == Double(value) else {
+                    throw CommandLineError.usage("'--\(key) \(Excerpt.of(given))' differs from the run in \(source) ('\(Excerpt.of(value))'); a resumed run keeps its settings", command: command)
+                }
+                options[key] = value
             }
             if options[key] == nil { options[key] = value }
         }

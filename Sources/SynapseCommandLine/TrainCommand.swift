@@ -53,9 +53,11 @@ enum TrainCommand {
           --checkpoint PATH        after every epoch, save the model with the whole training state
                                    (optimizer, random generators, early stopping) to PATH, atomically
           --resume PATH            continue the run saved in checkpoint PATH after its last epoch, with
-                                   its settings (give the same --data; --epochs may raise the total),
+                                   its network and settings (give the same --data; a setting that
+                                   differs is refused; --epochs may raise the total; no --arch),
                                    checkpointing to PATH again unless --checkpoint says otherwise; the
-                                   result is bit-identical to a run that was never interrupted
+                                   result is bit-identical to a run that was never interrupted. A
+                                   language model's checkpoint resumes only with --task language-model
 
     Language models (--task language-model): the vocabulary is the set of bytes of the text; the
     last --validation-split (default 0.1) of the text, by position, is held out. Each epoch draws
@@ -67,6 +69,11 @@ enum TrainCommand {
           --weight-decay X         adamw's weight decay (default: 0.1)
           --clip-norm X            clip the gradients' global norm to X (default: 1; 0 for none)
           --epochs N               default: 10
+          --checkpoint, --resume   as above; the checkpoint also holds the vocabulary, the block size
+                                   and every setting (defaults included: any flag that differs is
+                                   refused); each byte of the --data text must be in the vocabulary.
+                                   Epoch e's windows depend only on --seed and e: a resumed run
+                                   draws those of the uninterrupted run
     Loss is reported in nats per byte; val_bpc is bits per character.
 
     Progress goes to stderr (a bar on a terminal, a line per epoch otherwise); results to stdout.
@@ -121,11 +128,32 @@ enum TrainCommand {
             let epochsText = options.string("epochs") ?? "auto"
             fixedEpochs = epochsText == "auto" ? nil : try options.integer("epochs", default: 0, in: 1...1_000_000, command: "train")
             _ = try options.integer("early-stopping", default: 0, in: 0...1_000_000, command: "train")
-            if let planned = options.string("planned-epochs") {
-                guard let value = Int(planned), (1...1_000_000).contains(value) else {
-                    throw CommandLineError.usage("'planned-epochs' must be an integer in 1...1000000, got '\(Excerpt.of(planned))'", command: "train")
-                }
+            try TrainCommand.checkPlannedEpochs(options)
+        }
+    }
+
+    /// Checks the `planned-epochs` a checkpoint stores (the first run's total, which a resumed run
+    /// takes when `--epochs` is not given): an integer in 1...1000000 when present.
+    static func checkPlannedEpochs(_ options: Arguments) throws {
+        if let planned = options.string("planned-epochs") {
+            guard let value = Int(planned), (1...1_000_000).contains(value) else {
+                throw CommandLineError.usage("'planned-epochs' must be an integer in 1...1000000, got '\(Excerpt.of(planned))'", command: "train")
             }
+        }
+    }
+
+    /// Checks `train`'s outputs before any work (``Invocation/checkOutputs(_:inputs:command:)``):
+    /// writable, and replacing neither an input (the options named in `inputs`) nor each other.
+    /// The outputs are `--out`, `--plot` and the checkpoint: `--checkpoint`, else the `--resume`
+    /// file, which a resumed run goes on writing; that file is an input of the other outputs.
+    static func checkOutputs(of options: Arguments, out: CommandPath, inputs names: [String], in invocation: Invocation) throws {
+        let inputs: [(option: String, path: CommandPath)] = names.compactMap { name in options.path(name).map { ("--\(name)", $0) } }
+        var outputs: [(option: String, path: CommandPath)] = [("--out", out)]
+        if let plot = options.path("plot") { outputs.append(("--plot", plot)) }
+        if let checkpoint = options.path("checkpoint") ?? options.path("resume") { outputs.append(("--checkpoint", checkpoint)) }
+        try invocation.checkOutputs(outputs, inputs: inputs, command: "train")
+        if let resume = options.path("resume") {
+            try invocation.checkOutputs(outputs.filter { $0.option != "--checkpoint" }, inputs: [("--resume", resume)], command: "train")
         }
     }
 
@@ -134,9 +162,6 @@ enum TrainCommand {
         if options.flag("help") { invocation.print(help); return }
         if let config = options.path("config") { try options.merge(configFile: config, command: "train", valued: valued, flags: flags) }
         if options.string("task")?.lowercased() == "language-model" {
-            if options.string("resume") != nil {
-                throw CommandLineError.usage("'--resume' is not available for language models yet; train again with '--checkpoint' to keep the weights", command: "train")
-            }
             try LanguageModelTraining.run(options, in: invocation)
             return
         }
@@ -145,36 +170,11 @@ enum TrainCommand {
         if options.string("resume") != nil, options.string("arch") != nil {
             throw CommandLineError.usage("'--arch' cannot be combined with '--resume': the checkpoint holds the network", command: "train")
         }
-        // Outputs are checked before any work: writable, and replacing neither an input nor each other.
-        let inputs: [(option: String, path: CommandPath)] = ["data", "targets", "config", "arch"].compactMap { name in options.path(name).map { ("--\(name)", $0) } }
-        var outputPaths: [(option: String, path: CommandPath)] = [("--out", out)]
-        if let plot = options.path("plot") { outputPaths.append(("--plot", plot)) }
-        if let checkpoint = options.path("checkpoint") ?? options.path("resume") { outputPaths.append(("--checkpoint", checkpoint)) }
-        try invocation.checkOutputs(outputPaths, inputs: inputs, command: "train")
-        if let resume = options.path("resume") {
-            try invocation.checkOutputs(outputPaths.filter { $0.option != "--checkpoint" }, inputs: [("--resume", resume)], command: "train")
-        }
+        try checkOutputs(of: options, out: out, inputs: ["data", "targets", "config", "arch"], in: invocation)
 
-        var resumed: (path: CommandPath, model: Model<Float>, state: TrainingState)? = nil
-        if let path = options.path("resume") {
-            let (model, state): (Model<Float>, TrainingState)
-            do { (model, state) = try Model<Float>.loadCheckpoint(from: path.location) } catch let error as DataError { throw CommandLineError.failure(error.description) }
-            model.warnings.forEach(invocation.warn)
-            // The stored settings: only training settings (never a path), each checked as its flag would be.
-            var stored = state.configuration
-            stored.removeValue(forKey: "arch")   // older checkpoints stored the architecture file's path; the checkpoint holds the network
-            if let unknown = stored.keys.sorted().first(where: { !storedSettings.contains($0) }) {
-                throw CommandLineError.failure("\(path): the checkpoint's settings hold '\(Excerpt.of(unknown))', which is not a setting a run stores")
-            }
-            do { _ = try Settings(Arguments(options: stored)) } catch let error as CommandLineError {
-                if case .usage(let message, _) = error { throw CommandLineError.failure("\(path): a stored setting is not valid: \(message)") }
-                throw error
-            }
-            try options.adopt(stored: stored, changeable: perInvocation, source: path.given, command: "train")
-            if options.string("epochs") == nil, let total = stored["planned-epochs"] { options.set("epochs", total) }
-            if options.string("checkpoint") == nil { options.set("checkpoint", path.given) }   // the resumed run goes on checkpointing there
-            resumed = (path, model, state)
-        }
+        // A resumed run: the checkpoint's network and state, and its stored settings (never a path), each checked as its flag would be.
+        let resumed = try options.path("resume").map { try ResumedRun.load($0, languageModel: false, in: invocation) }
+        try resumed?.adoptSettings(into: &options, storable: storedSettings, changeable: perInvocation) { _ = try Settings($0) }
         let settings = options.options.filter { !perInvocation.contains($0.key) }
         let parsed = try Settings(options)
         let (taskChoice, scaleName, hidden, activation) = (parsed.taskChoice, parsed.scaleName, parsed.hidden, parsed.activation)

@@ -20,11 +20,23 @@ extension Model {
     /// many windows as the training text has blocks, about one pass over it), and the validation
     /// loss is measured on consecutive windows of the held-out part. `options.validation` and
     /// `options.epochData` are set here.
-    /// - Throws: ``TrainingError`` as `fit` does, or when the text is shorter than a window.
+    ///
+    /// Resuming (`resumingFrom`: the state of a checkpoint written with `options.checkpointing`,
+    /// whose model this is, ``Model/loadCheckpoint(from:)``): the windows of epoch `e` depend only
+    /// on the seed and `e`, and the checkpoint restores the optimizer (moments, step counts), the
+    /// generators and the history, so a run interrupted after epoch k and resumed ends with weights
+    /// bit-identical to the run that was never interrupted — given the same text, tokenized with
+    /// the model's tokenizer (`TextCorpus(text:tokenizer: model.tokenizer, …)`), and the same
+    /// held-out fraction, windows per epoch, kind of optimizer, batch size, seed, schedule and clipping.
+    /// - Throws: ``TrainingError`` as `fit` does, when the text is shorter than a window, or when
+    ///   the corpus was tokenized with another vocabulary than the model's ``tokenizer``.
     @discardableResult
     public func fitLanguageModel(_ corpus: TextCorpus, optimizer: any Optimizer<Scalar>, epochs: Int, windowsPerEpoch: Int? = nil,
                                  options: FitOptions<Scalar>, resumingFrom resumed: TrainingState? = nil) throws -> History {
         guard case .languageModel = task, let blockSize else { preconditionFailure("fitLanguageModel needs a language model (Model.languageModel)") }
+        if let tokenizer, tokenizer != corpus.tokenizer {
+            throw TrainingError.invalidData("the text's vocabulary (\(corpus.tokenizer.vocabularySize) bytes) is not the model's (\(tokenizer.vocabularySize) bytes): tokenize it with the model's, TextCorpus(text:tokenizer:)")
+        }
         guard corpus.training.count > blockSize else {
             throw TrainingError.invalidData("the training text has \(corpus.training.count) tokens: fewer than one window of \(blockSize) + 1")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Synapse
 
 /// `synapse train --task language-model`, `generate`, and `evaluate`/`inspect`/`predict` of a language model.
 @Suite("Language models on the command line")
@@ -60,5 +61,76 @@ struct LanguageModelCommandTests {
         #expect(status == 2, "\(message)")
         (status, message) = try run(["train", "--data", "short.txt", "--arch", "wrong.json", "--out", "m.safetensors"])
         #expect(status != 0)
+    }
+
+    @Test("train --checkpoint for 2 epochs, --resume for a 3rd: epoch 3 follows, and the model file is byte for byte the 3-epoch run's")
+    func resume() throws {
+        let directory = try temporaryDirectory("lm-cli-resume")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try String(repeating: "to be or not to be, that is the question. ", count: 30).write(toFile: directory + "/corpus.txt", atomically: true, encoding: .utf8)
+        let arch = #"{"type": "sequential", "layers": [{"type": "embedding", "width": 8}, {"type": "lstm", "hidden": 16, "num_layers": 1}, {"type": "dense", "out": "vocabulary"}]}"#
+        try arch.write(toFile: directory + "/lstm.json", atomically: true, encoding: .utf8)
+        let common = ["train", "--task", "language-model", "--data", "corpus.txt", "--arch", "lstm.json", "--block-size", "16", "--batch-size", "8",
+                      "--lr", "0.01", "--quiet"]
+        let whole = try runSynapse(common + ["--epochs", "3", "--out", "whole.safetensors", "--checkpoint", "whole-ck.safetensors"], in: directory)
+        let first = try runSynapse(common + ["--epochs", "2", "--out", "part.safetensors", "--checkpoint", "ck.safetensors"], in: directory)
+        #expect(whole.status == 0 && first.status == 0, "\(whole.stderr) \(first.stderr)")
+        // The settings come from the checkpoint; those given must agree (0.010 is the stored 0.01).
+        let resumed = try runSynapse(["train", "--task", "language-model", "--data", "corpus.txt", "--resume", "ck.safetensors", "--epochs", "3",
+                                      "--lr", "0.010", "--out", "resumed.safetensors"], in: directory)
+        #expect(resumed.status == 0 && resumed.stdout.contains("resuming after epoch 2") && resumed.stdout.contains("block 16"), "\(resumed)")
+        #expect(resumed.stderr.contains("epoch 3/3") && !resumed.stderr.contains("epoch 1/3") && !resumed.stderr.contains("epoch 2/3"), "\(resumed.stderr)")
+        let a = FileManager.default.contents(atPath: directory + "/whole.safetensors"), b = FileManager.default.contents(atPath: directory + "/resumed.safetensors")
+        #expect(a != nil && a == b, "the resumed run's model file differs from the uninterrupted run's")
+        // The resumed run went on checkpointing to ck.safetensors: its history is the uninterrupted run's, loss for loss.
+        let (_, state) = try Model<Float>.loadCheckpoint(from: directory + "/ck.safetensors")
+        let (_, wholeState) = try Model<Float>.loadCheckpoint(from: directory + "/whole-ck.safetensors")
+        #expect(state.epochsCompleted == 3 && state.history.epochs.map(\.epoch) == [0, 1, 2])
+        #expect(state.history.epochs.map(\.loss) == wholeState.history.epochs.map(\.loss))
+        #expect(state.history.epochs.map(\.validationLoss) == wholeState.history.epochs.map(\.validationLoss))
+        #expect(state.optimizer == wholeState.optimizer, "the AdamW moments and step counts differ")
+        #expect(state.configuration["planned-epochs"] == "3" && state.configuration["clip-norm"] == "1.0", "\(state.configuration)")
+    }
+
+    @Test("a resumed language model refuses changed settings (exit 2), --arch, other text and the other kind's checkpoint (exit 1)")
+    func resumeRefusals() throws {
+        let directory = try temporaryDirectory("lm-cli-resume-bad")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = String(repeating: "to be or not to be. ", count: 20)
+        try text.write(toFile: directory + "/corpus.txt", atomically: true, encoding: .utf8)
+        try (text + "Zebra").write(toFile: directory + "/other.txt", atomically: true, encoding: .utf8)
+        try #"{"type": "sequential", "layers": [{"type": "embedding", "width": 4}, {"type": "gru", "hidden": 8}, {"type": "dense", "out": "vocabulary"}]}"#
+            .write(toFile: directory + "/gru.json", atomically: true, encoding: .utf8)
+        let train = try runSynapse(["train", "--task", "language-model", "--data", "corpus.txt", "--arch", "gru.json", "--block-size", "8", "--epochs", "1",
+                                    "--out", "lm.safetensors", "--checkpoint", "lm-ck.safetensors", "--quiet"], in: directory)
+        try CrashSafetyTests.writeData(directory + "/table.csv", rows: 40)
+        let table = try runSynapse(["train", "--data", "table.csv", "--layers", "4", "--epochs", "1", "--out", "t.safetensors",
+                                    "--checkpoint", "t-ck.safetensors", "--quiet"], in: directory)
+        try #require(train.status == 0 && table.status == 0, "\(train.stderr) \(table.stderr)")
+        let resume = ["train", "--task", "language-model", "--data", "corpus.txt", "--resume", "lm-ck.safetensors", "--epochs", "2", "--out", "x.safetensors"]
+        let cases: [(arguments: [String], status: Int32, message: String)] = [
+            (resume + ["--block-size", "16"], 2, "'--block-size 16' differs from the run in lm-ck.safetensors ('8')"),
+            (resume + ["--lr", "0.01"], 2, "'--lr 0.01' differs from the run in lm-ck.safetensors ('0.001')"),
+            (resume + ["--clip-norm", "0.5"], 2, "'--clip-norm 0.5' differs"),       // left at its default by the first run: stored all the same
+            (resume + ["--weight-decay", "0"], 2, "'--weight-decay 0' differs"),
+            (resume + ["--batch-size", "4"], 2, "'--batch-size 4' differs"),
+            (resume + ["--seed", "1"], 2, "'--seed 1' differs"),
+            (resume + ["--optimizer", "adam"], 2, "'--optimizer adam' differs"),
+            (resume + ["--arch", "gru.json"], 2, "'--arch' cannot be combined with '--resume'"),
+            (["train", "--task", "language-model", "--data", "other.txt", "--resume", "lm-ck.safetensors", "--out", "x.safetensors"], 1,
+             "other.txt: byte 'Z' at offset 400 is not in the model's vocabulary"),
+            (["train", "--task", "language-model", "--data", "corpus.txt", "--resume", "t-ck.safetensors", "--out", "x.safetensors"], 1,
+             "t-ck.safetensors: not the checkpoint of a language model"),
+            (["train", "--data", "table.csv", "--resume", "lm-ck.safetensors", "--out", "x.safetensors"], 1,
+             "lm-ck.safetensors: the checkpoint of a language model; resume it with '--task language-model'"),
+            (["train", "--task", "language-model", "--data", "corpus.txt", "--resume", "lm.safetensors", "--out", "x.safetensors"], 1, "not a checkpoint"),
+        ]
+        for (arguments, status, message) in cases {
+            let result = try runSynapse(arguments, in: directory)
+            #expect(result.status == status && result.stderr.contains(message), "\(arguments): \(result.status) \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory + "/x.safetensors"))
+        let (_, state) = try Model<Float>.loadCheckpoint(from: directory + "/lm-ck.safetensors")
+        #expect(state.epochsCompleted == 1, "a refused run wrote the checkpoint")
     }
 }

@@ -75,6 +75,35 @@ struct LanguageModelTests {
         #expect(abs(try model.evaluate(text: pattern).loss - loaded.evaluate(text: pattern).loss) < 1e-12)
     }
 
+    @Test("resumed from its checkpoint after epoch 2, a language model ends bit-identical to 3 uninterrupted epochs", arguments: ["gpt", "lstm"])
+    func resumesExactly(kind: String) throws {
+        let directory = try temporaryDirectory("lm-resume")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func options(checkpoint: String? = nil) -> FitOptions<Double> {
+            var options = FitOptions<Double>(batchSize: 8, seed: 3, checkpointing: checkpoint.map { Checkpointing(path: $0) })
+            options.gradientClipNorm = 1
+            return options
+        }
+        func adamW(_ model: Model<Double>) -> Adam<Double> { AdamW.decayingMatrices(parameters: model.parameters, learningRate: 1e-2) }
+        let (whole, corpus) = try tinyModel(kind)
+        let wholeHistory = try whole.fitLanguageModel(corpus, optimizer: adamW(whole), epochs: 3, options: options())
+        let (first, _) = try tinyModel(kind)
+        try first.fitLanguageModel(corpus, optimizer: adamW(first), epochs: 2, options: options(checkpoint: directory + "/ck.safetensors"))
+
+        let (model, state) = try Model<Double>.loadCheckpoint(from: directory + "/ck.safetensors")
+        #expect(model.tokenizer == corpus.tokenizer && model.blockSize == 16 && state.epochsCompleted == 2)
+        let text = try TextCorpus(text: pattern, tokenizer: model.tokenizer)
+        let history = try model.fitLanguageModel(text, optimizer: adamW(model), epochs: 3, options: options(), resumingFrom: state)
+        #expect(history.epochs.map(\.epoch) == [0, 1, 2])
+        #expect(history.epochs.map(\.loss) == wholeHistory.epochs.map(\.loss))
+        #expect(history.epochs.map(\.validationLoss) == wholeHistory.epochs.map(\.validationLoss))
+        #expect(zip(model.parameters, whole.parameters).allSatisfy { $0.doubleScalars == $1.doubleScalars }, "\(kind): the weights differ")
+
+        // A text tokenized with another vocabulary would train the model on the wrong bytes.
+        let other = try TextCorpus(text: Array(String(repeating: "a dog on a log. ", count: 20).utf8))
+        #expect(throws: TrainingError.self) { try model.fitLanguageModel(other, optimizer: adamW(model), epochs: 4, options: options()) }
+    }
+
     @Test("crafted language-model files are refused with the problem named")
     func hostileFiles() throws {
         let (model, _) = try tinyModel("gpt")
