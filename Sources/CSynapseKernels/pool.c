@@ -1,6 +1,13 @@
 // A small persistent thread pool for Parallel.forEach: workers spin briefly on a generation
 // counter before sleeping, so the back-to-back parallel regions of a training step (each GEMM,
 // each packing pass) start in well under a microsecond instead of waking threads every time.
+//
+// Sharing the machine: tasks are claimed one at a time from a shared counter, and the calling
+// thread claims them too, so a worker that the OS has not scheduled (another process holds its
+// core) never stalls a job: it simply claims nothing. A worker *joins* a job before claiming
+// (one atomic word holds the job's number, a closed bit and the count of joined workers); once
+// every task is claimed the caller closes the job and waits only for the workers that joined,
+// which are running a task, not for absent ones. Waits spin briefly, then yield the core.
 #include "synapse_kernels.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,8 +32,12 @@ static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 
 static _Atomic unsigned long generation = 0;
 static _Atomic long next_task = 0;
-static _Atomic int finished = 0;
 static _Atomic int sleepers = 0;
+// The job's admission word: bits 32... the job's generation (low 31 bits), bit 31 closed, bits
+// 0..<31 the number of workers that joined and have not left.
+#define CLOSED (1ul << 31)
+#define MEMBERS (CLOSED - 1)
+static _Atomic unsigned long admission = CLOSED;
 static long job_tasks = 0;
 static int job_workers = 0;
 static synapse_task_function job_function = 0;
@@ -36,6 +47,20 @@ static _Thread_local int inside_job = 0;
 static void run_tasks(void) {
     long task;
     while ((task = atomic_fetch_add_explicit(&next_task, 1, memory_order_relaxed)) < job_tasks) job_function(job_context, task);
+}
+
+/* Joins job `job` unless it is closed (all its tasks claimed) or already replaced by a newer one. */
+static int join(unsigned long job) {
+    unsigned long word = atomic_load_explicit(&admission, memory_order_acquire);
+    for (;;) {
+        if ((word >> 32) != (job & 0x7fffffff) || (word & CLOSED)) return 0;
+        if (atomic_compare_exchange_weak_explicit(&admission, &word, word + 1, memory_order_acq_rel, memory_order_acquire)) return 1;
+    }
+}
+
+/* Spins briefly, then gives the core away (a waited-for thread may need it). */
+static void backoff(int *spins) {
+    if (++*spins < SPINS) PAUSE(); else sched_yield();
 }
 
 struct worker_start { long index; unsigned long seen; };
@@ -59,9 +84,11 @@ static void *worker_main(void *argument) {
             spins = 0;
         }
         seen = now;
-        if (index < job_workers) {
-            run_tasks();
-            atomic_fetch_add_explicit(&finished, 1, memory_order_release);
+        // A worker that wakes late finds the job closed (or a newer one) and goes back to waiting.
+        if (join(now)) {
+            // Joined: the job's fields stay as they are until this worker leaves.
+            if (index < job_workers) run_tasks();
+            atomic_fetch_sub_explicit(&admission, 1, memory_order_release);
         }
     }
     return 0;
@@ -87,14 +114,16 @@ void synapse_parallel_for(long tasks, int threads, synapse_task_function functio
     int pool = worker_count;
     pthread_mutex_unlock(&start_lock);
 
+    // The previous job is closed with no members, so no worker reads these while they change.
     job_tasks = tasks;
     job_function = function;
     job_context = context;
     job_workers = (int)(tasks - 1 < wanted ? tasks - 1 : wanted);
     if (job_workers > pool) job_workers = pool;
     atomic_store_explicit(&next_task, 0, memory_order_relaxed);
-    atomic_store_explicit(&finished, 0, memory_order_relaxed);
-    atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+    unsigned long job = atomic_load_explicit(&generation, memory_order_relaxed) + 1;
+    atomic_store_explicit(&admission, (job & 0x7fffffff) << 32, memory_order_release);   // open, no members
+    atomic_store_explicit(&generation, job, memory_order_release);
     if (atomic_load(&sleepers) > 0) {
         pthread_mutex_lock(&sleep_lock);
         pthread_cond_broadcast(&wake);
@@ -103,8 +132,13 @@ void synapse_parallel_for(long tasks, int threads, synapse_task_function functio
     inside_job = 1;
     run_tasks();
     inside_job = 0;
-    // Every participating worker acknowledges the job before the slot is released.
-    while (atomic_load_explicit(&finished, memory_order_acquire) < job_workers) PAUSE();
+    // Every task is claimed: close the job, then wait for the workers that joined to finish theirs.
+    unsigned long word = atomic_fetch_or_explicit(&admission, CLOSED, memory_order_acq_rel) | CLOSED;
+    int spins = 0;
+    while ((word & MEMBERS) != 0) {
+        backoff(&spins);
+        word = atomic_load_explicit(&admission, memory_order_acquire);
+    }
     pthread_mutex_unlock(&job_lock);
 }
 
