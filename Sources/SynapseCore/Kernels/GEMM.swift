@@ -18,9 +18,11 @@ import CBLAS
 ///         for each NR strip × MR strip: micro-kernel           (MR × NR accumulators in registers)
 /// ```
 ///
-/// The native (C, FMA) micro-kernels read op(A) in place through its two strides instead of a
-/// packed copy: each step broadcasts one element of each of the 6 rows, which costs the same load
-/// whether the rows are packed or not, so packing A (≈ 10 % of a GPT step) bought nothing.
+/// The native (C, FMA) micro-kernels read a row-major op(A) in place through its row stride instead
+/// of a packed copy: each step broadcasts one element of each of the 6 rows, which costs the same
+/// load whether the rows are packed or not, so packing it (≈ 10 % of a GPT step) bought nothing. A
+/// transposed op(A) (a weight gradient's Gᵀ) is still packed: read in place, every step of the inner
+/// dimension would be a row stride away and miss the cache again for every strip of B.
 ///
 /// The micro-kernel keeps a 6 × 8 tile of C in SIMD8 registers and, for each step of the inner
 /// dimension, multiplies one broadcast element of A by one 8-wide row of B. Packing makes both
@@ -250,8 +252,17 @@ public enum GEMM {
                 guard s0 < s1 else { return }
                 let rowStrips = (rows + mr - 1) / mr
                 if kernel != .swift {
-                    // The native kernels read op(A) in place through its strides (no packing; see gemm.c).
-                    let fa = UnsafeRawPointer(aSlice + i0 * aRow).assumingMemoryBound(to: Float.self)
+                    // The native kernels read a row-major op(A) in place (six rows, each read along p); a
+                    // transposed one (each step of p a row stride away) is packed first, as its strided
+                    // reads would miss the cache once per step and per strip of B.
+                    var (fa, aRowStride, aDepthStride) = (UnsafeRawPointer(aSlice + i0 * aRow).assumingMemoryBound(to: Float.self), aRow, aColumn)
+                    var packedA: UnsafeMutablePointer<Float>? = nil
+                    defer { packedA?.deallocate() }
+                    if aColumn != 1 {
+                        let packed = UnsafeMutablePointer<Float>.allocate(capacity: rowStrips * mr * depth)
+                        synapse_pack_a_f32(fa, aRow, aColumn, rows, depth, packed)
+                        (packedA, fa, aRowStride, aDepthStride) = (packed, UnsafePointer(packed), 1, mr)
+                    }
                     let fc = UnsafeMutableRawPointer(c + i0 * ldc).assumingMemoryBound(to: Float.self)
                     let fAlpha = unsafeBitCast(alpha, to: Float.self)
                     let fBeta = unsafeBitCast(firstSlice ? beta : 1, to: Float.self)
@@ -263,11 +274,13 @@ public enum GEMM {
                         let stripStride = inPlace ? bRow : nr
                         for r in 0..<rowStrips {
                             let ir = r * mr, tileRows = Swift.min(mr, rows - ir)
+                            // (a packed strip starts at ir·depth = r·mr·depth, its row stride being 1)
+                            let tileA = fa + (aColumn != 1 ? ir * depth : ir * aRowStride)
                             if kernel == .avx512 {
-                                synapse_sgemm_6x32_avx512(depth, fa + ir * aRow, aRow, aColumn, fb, stripStride, fc + ir * ldc + j0, ldc,
+                                synapse_sgemm_6x32_avx512(depth, tileA, aRowStride, aDepthStride, fb, stripStride, fc + ir * ldc + j0, ldc,
                                                           tileRows, columns, fAlpha, fBeta)
                             } else {
-                                synapse_sgemm_6x16_avx2(depth, fa + ir * aRow, aRow, aColumn, fb, stripStride, fc + ir * ldc + j0, ldc,
+                                synapse_sgemm_6x16_avx2(depth, tileA, aRowStride, aDepthStride, fb, stripStride, fc + ir * ldc + j0, ldc,
                                                         tileRows, columns, fAlpha, fBeta)
                             }
                         }
@@ -312,17 +325,25 @@ public enum GEMM {
             let packedB = UnsafeMutablePointer<Float>.allocate(capacity: strips * nr * depth)
             defer { packedB.deallocate() }
             synapse_pack_b_f32(fb + p0 * bRow, bRow, bColumn, depth, n, nr, packedB)
-            let sliceA = fa + p0 * aColumn   // read in place through its strides
+            // A row-major op(A) is read in place, a transposed one packed (see run).
+            var (sliceA, aRowStride, aDepthStride) = (fa + p0 * aColumn, aRow, aColumn)
+            var packedA: UnsafeMutablePointer<Float>? = nil
+            defer { packedA?.deallocate() }
+            if aColumn != 1 {
+                let packed = UnsafeMutablePointer<Float>.allocate(capacity: rowStrips * mr * depth)
+                synapse_pack_a_f32(sliceA, aRow, aColumn, m, depth, packed)
+                (packedA, sliceA, aRowStride, aDepthStride) = (packed, UnsafePointer(packed), 1, mr)
+            }
             let partial = partials + slice * m * n
             for s in 0..<strips {
                 let j0 = s * nr, columns = Swift.min(nr, n - j0)
                 for r in 0..<rowStrips {
                     let i0 = r * mr
                     if kernel == .avx512 {
-                        synapse_sgemm_6x32_avx512(depth, sliceA + i0 * aRow, aRow, aColumn, packedB + s * nr * depth, nr, partial + i0 * n + j0, n,
+                        synapse_sgemm_6x32_avx512(depth, sliceA + (aColumn != 1 ? i0 * depth : i0 * aRow), aRowStride, aDepthStride, packedB + s * nr * depth, nr, partial + i0 * n + j0, n,
                                                   Swift.min(mr, m - i0), columns, 1, 0)
                     } else {
-                        synapse_sgemm_6x16_avx2(depth, sliceA + i0 * aRow, aRow, aColumn, packedB + s * nr * depth, nr, partial + i0 * n + j0, n,
+                        synapse_sgemm_6x16_avx2(depth, sliceA + (aColumn != 1 ? i0 * depth : i0 * aRow), aRowStride, aDepthStride, packedB + s * nr * depth, nr, partial + i0 * n + j0, n,
                                                 Swift.min(mr, m - i0), columns, 1, 0)
                     }
                 }
