@@ -86,6 +86,13 @@ int synapse_thread_override(void);
 /// Sets the thread-count override (0 clears it).
 void synapse_set_thread_override(int threads);
 
+/// The functions of `synapse_math_f32` (mathf.c).
+enum synapse_math { SYNAPSE_MATH_EXP = 0, SYNAPSE_MATH_LOG = 1, SYNAPSE_MATH_TANH = 2, SYNAPSE_MATH_SIGMOID = 3 };
+
+/// y[i] = f(x[i]) for f = e^x, ln x, tanh x or σ(x) over the whole float range, within 2 ulp of the
+/// exact value, vectorised; `level` forces an instruction set (0 baseline, 1 AVX2, 2 AVX-512) when
+/// the CPU has it, −1 takes the CPU's.
+void synapse_math_f32(int op, const float *x, float *y, long n, int level);
 
 /// The exact GELU in single precision: y[i] = x[i]·Φ(x[i]) (Φ the standard normal CDF, within 1e-7
 /// of the true value), and its backward dx[i] = g[i]·(Φ(x[i]) + x[i]·φ(x[i])). `level` is the

@@ -97,8 +97,19 @@ extension Float: TensorScalar {
         case .leakyReLU(let s): native = (Int32(SYNAPSE_LEAKY_RELU.rawValue), s)
         default: native = nil
         }
+        let math: synapse_math?
+        switch op {
+        case .exp: math = SYNAPSE_MATH_EXP
+        case .log: math = SYNAPSE_MATH_LOG
+        case .tanh: math = SYNAPSE_MATH_TANH
+        case .sigmoid: math = SYNAPSE_MATH_SIGMOID
+        default: math = nil
+        }
         if let (code, s) = native, GEMM.backend == .native {
             synapse_map_f32(code, x, y, count, s)
+        } else if let math, GEMM.backend == .native {
+            // Vectorised e^x, ln x, tanh, σ within 2 ulp (mathf.c); the swift backend keeps the C library's.
+            synapse_math_f32(Int32(math.rawValue), x, y, count, -1)
         } else {
             Elementwise.map(op, x, y, count: count)
         }
