@@ -142,6 +142,35 @@ struct GEMMTests {
         #expect(states[0] == states[1])
     }
 
+    @Test("every native micro-kernel this CPU can run (AVX2 on an AVX-512 CPU too) on every path: bit-identical to each other, close to Double",
+          arguments: transposes)
+    func everyMicroKernel(transposes: (Bool, Bool)) {
+        let (ta, tb) = transposes
+        // The kernels this CPU can execute: an AVX-512 machine also runs the AVX2 tiles (a Zen 4 or an older
+        // Intel part would choose those), so both paths stay tested whatever the CI machine is.
+        let kernels: [GEMM.MicroKernel] = GEMM.nativeKernel == .avx512 ? [.avx2, .avx512] : (GEMM.nativeKernel == .avx2 ? [.avx2] : [])
+        guard !kernels.isEmpty else { return }
+        var g = RandomGenerator(seed: 29)
+        // In-place B strips (m ≤ 18), a row-major A read in place / a transposed one packed, the depth split
+        // into slices (k > 1024) and into parallel partial sums (small C, long k), edge rows and columns.
+        for (m, n, k) in [(7, 64, 40), (17, 96, 300), (6, 32, 16), (37, 100, 1100), (50, 70, 2500), (130, 33, 520), (4096 / 16, 128, 384)] {
+            let a = Tensor<Float>(randomNormal: ta ? [k, m] : [m, k], generator: &g)
+            let b = Tensor<Float>(randomNormal: tb ? [n, k] : [k, n], generator: &g)
+            let exact = matmul(a.converted(to: Double.self), b.converted(to: Double.self), transposeA: ta, transposeB: tb).scalars
+            var results: [[Float]] = []
+            for kernel in kernels {
+                let c = Tensor<Float>(zeros: [m, n])
+                GEMM.run(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a.data, lda: ta ? m : k,
+                         b: b.data, ldb: tb ? k : n, beta: 0, c: c.data, ldc: n, kernel: kernel)
+                let worst = zip(c.scalars, exact).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
+                #expect(worst < 1e-5 * Double(k).squareRoot(), "\(kernel) \(m)×\(n)×\(k) ta \(ta) tb \(tb): \(worst)")
+                results.append(c.scalars)
+            }
+            // Each element is the same chain of fused multiply-adds over p whatever the vector width.
+            #expect(Set(results.map { $0.map(\.bitPattern) }).count == 1, "\(m)×\(n)×\(k) ta \(ta) tb \(tb): the kernels differ")
+        }
+    }
+
     #if OpenBLAS
     @Test("the OpenBLAS backend agrees with the reference and the native kernel", arguments: transposes)
     func blasBackend(transposes: (Bool, Bool)) {
