@@ -207,10 +207,7 @@ enum GenerateCommand {
         let options = try Arguments(arguments, command: "generate", valued: ["model", "prompt", "length", "temperature", "top-k", "seed"],
                                     flags: [], in: invocation)
         if options.flag("help") { invocation.print(help); return }
-        guard options.positional.isEmpty else {
-            throw CommandLineError.usage("unexpected argument '\(Excerpt.of(options.positional[0]))'", command: "generate")
-        }
-        let modelPath = try options.requiredPath("model", command: "generate")
+        let modelPath = try CommandModel.path(options, command: "generate")
         let length = try options.integer("length", default: 500, in: 0...10_000_000, command: "generate")
         let temperature = try options.double("temperature", default: 0.8, in: 0...100, command: "generate")
         let topK = try options.string("top-k").map { _ in try options.integer("top-k", default: 1, in: 1...1_000_000, command: "generate") }
