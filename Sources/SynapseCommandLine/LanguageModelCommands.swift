@@ -146,11 +146,11 @@ enum LanguageModelTraining {
 
         invocation.print("data: \(corpus.training.count + corpus.validation.count) bytes, \(vocabulary) distinct\(resumed == nil ? "" : " (the checkpoint's vocabulary)"); \(corpus.training.count) to train on, the last \(corpus.validation.count) held out")
         invocation.print("task: language model (next byte), loss: cross_entropy in nats per byte")
-        invocation.print("network: \(origin), \(model.network.parameterCount) parameters")
+        invocation.print("network: \(origin), \(Wording.count(model.network.parameterCount, "parameter"))")
         invocation.print("training: \(optimizerName) lr \(learningRate)\(schedule == nil ? "" : " (cosine to 0)")"
                          + (optimizerName == "adamw" ? " betas 0.9/0.99, weight decay \(weightDecay) on matrices" : "")
                          + (clipNorm > 0 ? ", clip \(clipNorm)" : "")
-                         + ", \(epochs) epochs of \(windows) random windows (\(steps) steps), batch \(batchSize), block \(blockSize)")
+                         + ", \(Wording.count(epochs, "epoch")) of \(Wording.count(windows, "random window")) (\(Wording.count(steps, "step"))), batch \(batchSize), block \(blockSize)")
         let reporter = ProgressReporter(quiet: options.flag("quiet"), in: invocation)
         let history: History
         do {

@@ -46,7 +46,8 @@ enum TrainCommand {
     Output:
           --out MODEL.safetensors  where to save the model (required; written atomically)
           --plot HISTORY.svg       also write the training curves as SVG
-          --config FILE.json       read options from a JSON object ({"epochs": 50, ...}); flags win
+          --config FILE.json       read options from a JSON object ({"epochs": 50, "batch_size": 64, ...};
+                                   names with - or _); flags win
           --quiet                  no progress output
       -h, --help                   show this help
     Checkpoints:
