@@ -29,7 +29,8 @@ struct Arguments {
             if argument == "--" { onlyPositional = true; continue }
             if argument == "-h" || argument == "--help" { options["help"] = "true"; continue }
             guard argument.hasPrefix("--") else {
-                throw CommandLineError.usage("unknown option '\(Excerpt.of(argument))'", command: command)
+                let known = valued.union(flags).union(["help"])
+                throw CommandLineError.usage("unknown option '\(Excerpt.of(argument))'" + Self.didYouMean(String(argument.drop { $0 == "-" }), among: known), command: command)
             }
             var name = String(argument.dropFirst(2))
             var value: String? = nil
@@ -50,9 +51,15 @@ struct Arguments {
                 }
                 options[name] = value
             } else {
-                throw CommandLineError.usage("unknown option '--\(Excerpt.of(name))'", command: command)
+                throw CommandLineError.usage("unknown option '--\(Excerpt.of(name))'" + Self.didYouMean(name, among: valued.union(flags).union(["help"])), command: command)
             }
         }
+    }
+
+    /// `; did you mean '--epochs'?` for the option among `names` (the command's own) closest to
+    /// `name` (``Suggestion/closest(to:among:)``), or nothing when none is close.
+    static func didYouMean(_ name: String, among names: Set<String>) -> String {
+        Suggestion.closest(to: name, among: names).map { "; did you mean '--\($0)'?" } ?? ""
     }
 
     /// Options given as a map (a checkpoint's stored settings, which hold no paths), to be checked like flags.
@@ -78,17 +85,39 @@ struct Arguments {
 
     /// Takes a resumed run's stored options: each must agree with the command line where both give
     /// it, except those in `changeable` (the command line wins for them). Numbers agree when their
-    /// values do (`0.010` and `0.01`); the stored spelling is then kept.
-    mutating func adopt(stored: [String: String], changeable: Set<String>, source: String, command: String) throws {
+    /// values do (`0.010` and `0.01`), names when they differ only in case or spaces; the stored
+    /// spelling is then kept. A setting the run did not store is checked against `compared` (what
+    /// the run is known to have used: its model's task, an older checkpoint's defaults), with the
+    /// note that says where that value comes from; one of the `flags` that the run did not store
+    /// was off. Every difference is a usage error naming the flag and both values.
+    mutating func adopt(stored: [String: String], compared: [String: (value: String, note: String)] = [:], flags: Set<String> = [],
+                        changeable: Set<String>, source: String, command: String) throws {
         for (key, value) in stored.sorted(by: { $0.key < $1.key }) {
-            if let given = options[key], given != value, !changeable.contains(key) {
-                guard let number = Double(given), number.isFinite, number == Double(value) else {
+            if let given = options[key], !changeable.contains(key) {
+                guard Self.same(given, value) else {
                     throw CommandLineError.usage("'--\(key) \(Excerpt.of(given))' differs from the run in \(source) ('\(Excerpt.of(value))'); a resumed run keeps its settings", command: command)
                 }
                 options[key] = value
             }
             if options[key] == nil { options[key] = value }
         }
+        for (key, given) in options.sorted(by: { $0.key < $1.key }) where stored[key] == nil && !changeable.contains(key) {
+            if flags.contains(key) {
+                throw CommandLineError.usage("'--\(key)' was not given to the run in \(source); a resumed run keeps its settings", command: command)
+            }
+            if let (value, note) = compared[key], !Self.same(given, value) {
+                throw CommandLineError.usage("'--\(key) \(Excerpt.of(given))' differs from the run in \(source) ('\(Excerpt.of(value))', \(note)); a resumed run keeps its settings", command: command)
+            }
+        }
+    }
+
+    /// Whether two spellings of an option's value give the same setting: equal text, equal numbers,
+    /// or equal but for case and spaces (`ReLU`, `16, 8`).
+    static func same(_ a: String, _ b: String) -> Bool {
+        if a == b { return true }
+        if let x = Double(a), let y = Double(b), x.isFinite, x == y { return true }
+        func plain(_ text: String) -> String { text.lowercased().filter { !$0.isWhitespace } }
+        return plain(a) == plain(b)
     }
 
     /// Sets an option as if it had been given.

@@ -146,11 +146,11 @@ enum LanguageModelTraining {
 
         invocation.print("data: \(corpus.training.count + corpus.validation.count) bytes, \(vocabulary) distinct\(resumed == nil ? "" : " (the checkpoint's vocabulary)"); \(corpus.training.count) to train on, the last \(corpus.validation.count) held out")
         invocation.print("task: language model (next byte), loss: cross_entropy in nats per byte")
-        invocation.print("network: \(origin), \(model.network.parameterCount) parameters")
+        invocation.print("network: \(origin), \(Wording.count(model.network.parameterCount, "parameter"))")
         invocation.print("training: \(optimizerName) lr \(learningRate)\(schedule == nil ? "" : " (cosine to 0)")"
                          + (optimizerName == "adamw" ? " betas 0.9/0.99, weight decay \(weightDecay) on matrices" : "")
                          + (clipNorm > 0 ? ", clip \(clipNorm)" : "")
-                         + ", \(epochs) epochs of \(windows) random windows (\(steps) steps), batch \(batchSize), block \(blockSize)")
+                         + ", \(Wording.count(epochs, "epoch")) of \(Wording.count(windows, "random window")) (\(Wording.count(steps, "step"))), batch \(batchSize), block \(blockSize)")
         let reporter = ProgressReporter(quiet: options.flag("quiet"), in: invocation)
         let history: History
         do {
@@ -207,10 +207,7 @@ enum GenerateCommand {
         let options = try Arguments(arguments, command: "generate", valued: ["model", "prompt", "length", "temperature", "top-k", "seed"],
                                     flags: [], in: invocation)
         if options.flag("help") { invocation.print(help); return }
-        guard options.positional.isEmpty else {
-            throw CommandLineError.usage("unexpected argument '\(Excerpt.of(options.positional[0]))'", command: "generate")
-        }
-        let modelPath = try options.requiredPath("model", command: "generate")
+        let modelPath = try CommandModel.path(options, command: "generate")
         let length = try options.integer("length", default: 500, in: 0...10_000_000, command: "generate")
         let temperature = try options.double("temperature", default: 0.8, in: 0...100, command: "generate")
         let topK = try options.string("top-k").map { _ in try options.integer("top-k", default: 1, in: 1...1_000_000, command: "generate") }

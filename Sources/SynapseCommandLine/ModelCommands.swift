@@ -10,6 +10,35 @@ enum CommandModel {
         model.warnings.forEach(invocation.warn)
         return model
     }
+
+    /// The model file a command reads: `--model MODEL`, the one spelling every command documents;
+    /// a lone positional MODEL is accepted too (`synapse inspect m.safetensors`, as older scripts
+    /// and the README's examples wrote it). Both, more than one, or none is a usage error.
+    static func path(_ options: Arguments, command: String) throws -> CommandPath {
+        if let given = options.path("model") {
+            guard options.positional.isEmpty else {
+                throw CommandLineError.usage("unexpected argument '\(Excerpt.of(options.positional[0]))' (the model is '--model \(Excerpt.of(given.given))')", command: command)
+            }
+            return given
+        }
+        guard options.positional.count <= 1 else {
+            throw CommandLineError.usage("expected one model file, got \(options.positional.count) arguments; give it as '--model MODEL'", command: command)
+        }
+        guard let positional = options.positional.first else { throw CommandLineError.usage("missing required option '--model'", command: command) }
+        return options.resolve(positional)
+    }
+
+    /// The file a command writes: `--out FILE`, the one spelling every command documents; `--output`
+    /// (predict's older spelling) is accepted as a hidden alias. Returns the path and the spelling
+    /// given, for messages; nil when neither is given.
+    static func outputPath(_ options: Arguments, command: String) throws -> (path: CommandPath, option: String)? {
+        switch (options.path("out"), options.path("output")) {
+        case (let out?, nil): return (out, "--out")
+        case (nil, let output?): return (output, "--output")
+        case (nil, nil): return nil
+        case (_?, _?): throw CommandLineError.usage("'--output' is another spelling of '--out'; give one", command: command)
+        }
+    }
 }
 
 /// `synapse evaluate`: loss and metrics of a saved model on labelled data.
@@ -64,7 +93,7 @@ enum EvaluateCommand {
         let options = try Arguments(arguments, command: "evaluate", valued: ["model", "data", "target", "features", "targets"],
                                     flags: ["json", "drop-missing"], in: invocation)
         if options.flag("help") { invocation.print(help); return }
-        let (modelPath, dataPath) = (try options.requiredPath("model", command: "evaluate"), try options.requiredPath("data", command: "evaluate"))
+        let (modelPath, dataPath) = (try CommandModel.path(options, command: "evaluate"), try options.requiredPath("data", command: "evaluate"))
         let model = try CommandModel.load(modelPath, in: invocation)
         if case .languageModel = model.task {
             try evaluateText(model, modelPath: modelPath, dataPath: dataPath, options: options, in: invocation)
@@ -82,7 +111,8 @@ enum EvaluateCommand {
         let classes = model.classLabels
         if options.flag("json") {
             // JSON has no NaN or ∞: such a value is null.
-            func number(_ value: Double) -> Any { value.isFinite ? value : NSNull() }
+            // Values at float32's precision (0.3, not 0.30000001192092896).
+            func number(_ value: Double) -> Any { Wording.rounded(value).map { $0 as Any } ?? NSNull() }
             var object: [String: Any] = ["loss": number(evaluation.loss), "samples": data.dataset.count]
             for (name, value) in evaluation.metrics { object[name] = number(value) }
             if let matrix = evaluation.confusionMatrix { object["confusion_matrix"] = matrix; object["classes"] = classes }
@@ -90,8 +120,12 @@ enum EvaluateCommand {
             invocation.print(String(decoding: json, as: UTF8.self))
             return
         }
+        let lossName = (model.loss ?? model.defaultLoss).rawValue
         invocation.print(String(format: "samples   %d", data.dataset.count))
-        invocation.print(String(format: "loss      %.6f", evaluation.loss))
+        // A regression's loss is often the MSE below: printed once, saying so, never as two near-equal unnamed numbers.
+        if evaluation.meanSquaredError == nil || lossName != Loss.meanSquaredError.rawValue {
+            invocation.print(String(format: "loss      %.6f (%@, the loss the model was trained with)", evaluation.loss, lossName))
+        }
         if let accuracy = evaluation.accuracy, let report = evaluation.report, let matrix = evaluation.confusionMatrix {
             invocation.print(String(format: "accuracy  %.4f", accuracy))
             invocation.print(String(format: "precision %.4f (macro)\nrecall    %.4f (macro)\nf1        %.4f (macro)", report.macroPrecision, report.macroRecall, report.macroF1))
@@ -108,7 +142,8 @@ enum EvaluateCommand {
                 invocation.print((classes[safe: i] ?? "\(i)").padding(toLength: width, withPad: " ", startingAt: 0) + row.map { String($0).leftPadded(cell) }.joined())
             }
         } else {
-            invocation.print(String(format: "mse       %.6f\nmae       %.6f\nr2        %.6f", evaluation.meanSquaredError ?? .nan,
+            let mseNote = lossName == Loss.meanSquaredError.rawValue ? " (mean squared error, also the loss the model was trained with)" : " (mean squared error)"
+            invocation.print(String(format: "mse       %.6f%@\nmae       %.6f (mean absolute error)\nr2        %.6f", evaluation.meanSquaredError ?? .nan, mseNote,
                          evaluation.meanAbsoluteError ?? .nan, evaluation.r2 ?? .nan))
         }
     }
@@ -129,7 +164,7 @@ enum EvaluateCommand {
 /// `synapse predict`: one output row per input row, as CSV.
 enum PredictCommand {
     static let help = """
-    Usage: synapse predict --model MODEL --data PATH|- [--output FILE] [--probabilities]
+    Usage: synapse predict --model MODEL --data PATH|- [--out FILE] [--probabilities]
 
     Prints one CSV row per input row: the predicted class label (classification), the
     probability of every class (--probabilities), or the predicted values (regression).
@@ -140,19 +175,21 @@ enum PredictCommand {
           --model MODEL     the model file (required)
           --data PATH|-     the inputs (required)
           --features COLS   feature columns (default: the model's feature names)
-          --output FILE     write the CSV to FILE (atomically) instead of standard output
+          --out FILE        write the CSV to FILE (atomically) instead of standard output
           --probabilities   class probabilities instead of labels
           --drop-missing    leave out rows with missing values
       -h, --help            show this help
     """
 
     static func run(_ arguments: [String], in invocation: Invocation) throws {
-        let options = try Arguments(arguments, command: "predict", valued: ["model", "data", "features", "output"],
+        // `--output` is `--out`'s older spelling, accepted but no longer documented.
+        let options = try Arguments(arguments, command: "predict", valued: ["model", "data", "features", "out", "output"],
                                     flags: ["probabilities", "drop-missing"], in: invocation)
         if options.flag("help") { invocation.print(help); return }
-        let (modelPath, dataPath) = (try options.requiredPath("model", command: "predict"), try options.requiredPath("data", command: "predict"))
-        if let output = options.path("output") {
-            try invocation.checkOutputs([("--output", output)], inputs: [("--model", modelPath), ("--data", dataPath)], command: "predict")
+        let (modelPath, dataPath) = (try CommandModel.path(options, command: "predict"), try options.requiredPath("data", command: "predict"))
+        let output = try CommandModel.outputPath(options, command: "predict")
+        if let output {
+            try invocation.checkOutputs([(output.option, output.path)], inputs: [("--model", modelPath), ("--data", dataPath)], command: "predict")
         }
         let model = try CommandModel.load(modelPath, in: invocation)
         if case .languageModel = model.task {
@@ -190,8 +227,8 @@ enum PredictCommand {
             }
         }
         let text = lines.joined(separator: "\n") + "\n"
-        if let output = options.path("output") {
-            do { try invocation.writeFile(Array(text.utf8), to: output) } catch let error as DataError { throw CommandLineError.failure(error.description) }
+        if let output {
+            do { try invocation.writeFile(Array(text.utf8), to: output.path) } catch let error as DataError { throw CommandLineError.failure(error.description) }
         } else {
             invocation.write(text)
         }
@@ -206,22 +243,21 @@ enum PredictCommand {
 /// `synapse inspect`: what a model file holds.
 enum InspectCommand {
     static let help = """
-    Usage: synapse inspect MODEL
+    Usage: synapse inspect --model MODEL
 
     Prints the model's architecture with parameter counts per layer, its task, classes, feature
-    scaling and other metadata, the stored tensors and the file size.
+    scaling and other metadata, the stored tensors and the file size. MODEL is a model file or a
+    checkpoint.
 
     Options:
-      -h, --help  show this help
+          --model MODEL  the model file (required; 'synapse inspect MODEL' works too)
+      -h, --help         show this help
     """
 
     static func run(_ arguments: [String], in invocation: Invocation) throws {
-        let options = try Arguments(arguments, command: "inspect", in: invocation)
+        let options = try Arguments(arguments, command: "inspect", valued: ["model"], in: invocation)
         if options.flag("help") { invocation.print(help); return }
-        guard options.positional.count == 1 else {
-            throw CommandLineError.usage(options.positional.isEmpty ? "missing the model file" : "expected one model file, got \(options.positional.count)", command: "inspect")
-        }
-        let path = options.resolve(options.positional[0])
+        let path = try CommandModel.path(options, command: "inspect")
         let model = try CommandModel.load(path, in: invocation)
         let file = try SafeTensors.read(path.location)
         let size = (try? FileManager.default.attributesOfItem(atPath: path.location)[.size] as? Int) ?? 0
@@ -281,7 +317,7 @@ extension InspectCommand {
 /// `synapse plot`: SVG pictures of a model.
 enum PlotCommand {
     static let help = """
-    Usage: synapse plot MODEL --kind network|boundary|confusion --out FILE.svg [--data PATH]
+    Usage: synapse plot --model MODEL --kind network|boundary|confusion --out FILE.svg [--data PATH]
 
     Draws the model as SVG:
       network    the layers and their connections (like the tutorial's figure; wide layers elided)
@@ -289,6 +325,7 @@ enum PlotCommand {
       confusion  the confusion matrix of a classifier on --data, as a heatmap
 
     Options:
+          --model MODEL     the model file (required; a lone MODEL argument works too)
           --kind KIND       network, boundary or confusion (required)
           --out FILE.svg    where to write the SVG (required; written atomically)
           --data PATH       labelled data, for boundary and confusion
@@ -298,16 +335,13 @@ enum PlotCommand {
     """
 
     static func run(_ arguments: [String], in invocation: Invocation) throws {
-        let options = try Arguments(arguments, command: "plot", valued: ["kind", "out", "data", "target", "targets"], in: invocation)
+        let options = try Arguments(arguments, command: "plot", valued: ["model", "kind", "out", "data", "target", "targets"], in: invocation)
         if options.flag("help") { invocation.print(help); return }
-        guard options.positional.count == 1 else {
-            throw CommandLineError.usage(options.positional.isEmpty ? "missing the model file" : "expected one model file, got \(options.positional.count)", command: "plot")
-        }
+        let path = try CommandModel.path(options, command: "plot")
         let kind = try options.choice("kind", ["network", "boundary", "confusion"], default: nil, command: "plot")
         guard let kind else { throw CommandLineError.usage("missing required option '--kind'", command: "plot") }
         let out = try options.requiredPath("out", command: "plot")
-        let path = options.resolve(options.positional[0])
-        try invocation.checkOutputs([("--out", out)], inputs: [("MODEL", path)] + ["data", "targets"].compactMap { name in options.path(name).map { ("--\(name)", $0) } },
+        try invocation.checkOutputs([("--out", out)], inputs: [(options.string("model") == nil ? "MODEL" : "--model", path)] + ["data", "targets"].compactMap { name in options.path(name).map { ("--\(name)", $0) } },
                                     command: "plot")
         if kind != "network" && options.string("data") == nil {
             throw CommandLineError.usage("missing required option '--data' (a '\(kind)' plot shows the model on data)", command: "plot")

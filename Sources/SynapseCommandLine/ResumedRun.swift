@@ -34,11 +34,13 @@ struct ResumedRun {
     /// Makes the stored settings of the run the resumed run's, as `options`: a stored key outside
     /// `storable` is exit 1, and so is a stored value that `check` (reading settings as their flags
     /// would be) refuses; a command-line value that differs from a stored one is exit 2
-    /// (``Arguments/adopt(stored:changeable:source:command:)``), except for the `changeable` options.
+    /// (``Arguments/adopt(stored:compared:flags:changeable:source:command:)``), except for the `changeable` options.
     /// `implied` holds settings that the checkpoint's model fixes (a language model's block size),
-    /// taken when the stored settings lack them. `--epochs` defaults to the run's planned total and
-    /// `--checkpoint` to this file.
+    /// taken when the stored settings lack them; `compared` (with `flags`) what a setting the run did
+    /// not store is checked against (see ``Arguments/adopt(stored:compared:flags:changeable:source:command:)``).
+    /// `--epochs` defaults to the run's planned total and `--checkpoint` to this file.
     func adoptSettings(into options: inout Arguments, storable: Set<String>, changeable: Set<String>, implied: [String: String] = [:],
+                       compared: [String: (value: String, note: String)] = [:], flags: Set<String> = [],
                        check: (Arguments) throws -> Void) throws {
         var stored = state.configuration
         stored.removeValue(forKey: "arch")   // older checkpoints stored the architecture file's path; the checkpoint holds the network
@@ -50,7 +52,7 @@ struct ResumedRun {
             if case .usage(let message, _) = error { throw CommandLineError.failure("\(path): a stored setting is not valid: \(message)") }
             throw error
         }
-        try options.adopt(stored: stored, changeable: changeable, source: path.given, command: "train")
+        try options.adopt(stored: stored, compared: compared, flags: flags.intersection(storable), changeable: changeable, source: path.given, command: "train")
         if options.string("epochs") == nil, let total = stored["planned-epochs"] { options.set("epochs", total) }
         if options.string("checkpoint") == nil { options.set("checkpoint", path.given) }   // the resumed run goes on checkpointing there
     }

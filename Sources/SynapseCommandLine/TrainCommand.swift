@@ -25,7 +25,7 @@ enum TrainCommand {
                                    feature scaling fitted on the training rows (default: standard)
     Network and training:
           --layers N,N,...         hidden layer sizes (default: 100; 'none' for no hidden layer)
-          --activation NAME        hidden activation (default: relu; also \(ActivationFunction.names.joined(separator: ", ")))
+          --activation NAME        hidden activation (default: relu; also \(ActivationFunction.hiddenLayerNames.filter { $0 != "relu" }.joined(separator: ", ")))
           --arch FILE.json         the network as a JSON layer list instead of --layers/--activation, e.g.
                                    {"type": "sequential", "layers": [{"type": "reshape", "shape": [1, 28, 28]},
                                     {"type": "conv2d", "out": 6, "kernel": 5, "padding": "same"}, ...]}
@@ -46,7 +46,8 @@ enum TrainCommand {
     Output:
           --out MODEL.safetensors  where to save the model (required; written atomically)
           --plot HISTORY.svg       also write the training curves as SVG
-          --config FILE.json       read options from a JSON object ({"epochs": 50, ...}); flags win
+          --config FILE.json       read options from a JSON object ({"epochs": 50, "batch_size": 64, ...};
+                                   names with - or _); flags win
           --quiet                  no progress output
       -h, --help                   show this help
     Checkpoints:
@@ -108,13 +109,15 @@ enum TrainCommand {
         var seed: Int
         var lossName: String?
         var fixedEpochs: Int?
+        /// `--early-stopping`, nil when not given (the default depends on whether there is validation data).
+        var patience: Int?
 
         init(_ options: Arguments) throws {
             taskChoice = try options.choice("task", ["classify", "regress", "language-model"], default: nil, command: "train")
             scaleName = try options.choice("scale", ["standard", "minmax", "global", "none"], default: "standard", command: "train")!
             hidden = try TrainCommand.layerSizes(options.string("layers") ?? "100")
-            guard let function = ActivationFunction(name: options.string("activation") ?? "relu") else {
-                throw CommandLineError.usage("option '--activation' must be one of \(ActivationFunction.names.joined(separator: ", ")), got '\(Excerpt.of(options.string("activation") ?? ""))'", command: "train")
+            guard let function = ActivationFunction(name: options.string("activation") ?? "relu"), function.isElementwise else {
+                throw CommandLineError.usage("option '--activation' must be one of \(ActivationFunction.hiddenLayerNames.joined(separator: ", ")), got '\(Excerpt.of(options.string("activation") ?? ""))'", command: "train")
             }
             activation = function
             optimizerName = try options.choice("optimizer", OptimizerChoice.allCases.map(\.rawValue), default: "adam", command: "train")!
@@ -127,9 +130,66 @@ enum TrainCommand {
             lossName = try options.choice("loss", Loss.allCases.map(\.rawValue), default: nil, command: "train")
             let epochsText = options.string("epochs") ?? "auto"
             fixedEpochs = epochsText == "auto" ? nil : try options.integer("epochs", default: 0, in: 1...1_000_000, command: "train")
-            _ = try options.integer("early-stopping", default: 0, in: 0...1_000_000, command: "train")
+            patience = try options.string("early-stopping").map { _ in try options.integer("early-stopping", default: 0, in: 0...1_000_000, command: "train") }
             try TrainCommand.checkPlannedEpochs(options)
         }
+
+        /// The settings as the options that give them, defaults included (`early-stopping` is
+        /// `patience`, the run's): what a checkpoint stores besides the options given, so that a
+        /// resumed run refuses any setting that differs, even one the first run left at its
+        /// default. The network, loss and task are added by the run, which knows them. A setting
+        /// added to `train` belongs here too (`TrainCommandConsistencyTests` checks it).
+        func storedOptions(patience: Int) -> [String: String] {
+            var options = ["scale": scaleName, "optimizer": optimizerName, "lr": "\(learningRate)", "lr-schedule": schedule,
+                           "batch-size": String(batchSize), "validation-split": "\(split)", "seed": String(seed), "early-stopping": String(patience)]
+            if let lossName { options["loss"] = lossName }
+            return options
+        }
+    }
+
+    /// What a resumed run's settings are checked against where its checkpoint stores none: what its
+    /// model says (task, loss, scaling, hidden layers and activation), and the defaults, for a
+    /// checkpoint written before every setting was stored (those stored only the options given:
+    /// the others had their defaults, which are today's unless a default has changed since).
+    static func comparedSettings(_ resumed: ResumedRun) -> [String: (value: String, note: String)] {
+        var compared: [String: (value: String, note: String)] = [:]
+        var stored = resumed.state.configuration
+        stored.removeValue(forKey: "arch")
+        if let defaults = try? Settings(Arguments(options: stored)) {   // an invalid stored setting is refused by adoptSettings's check
+            let patience = defaults.patience ?? (defaults.split > 0 ? 10 : 0)
+            for (key, value) in defaults.storedOptions(patience: patience) { compared[key] = (value, "its default") }
+        }
+        let model = resumed.model
+        switch model.task {
+        case .classification: compared["task"] = ("classify", "its model's task")
+        case .regression: compared["task"] = ("regress", "its model's task")
+        case .languageModel: break
+        }
+        if let loss = model.loss { compared["loss"] = (loss.rawValue, "its model's loss") }
+        compared["scale"] = (model.scaling?.method.rawValue ?? "none", "its model's feature scaling")
+        if let (hidden, activation) = multilayerPerceptron(model.network) {
+            compared["layers"] = (hidden.isEmpty ? "none" : hidden.map(String.init).joined(separator: ","), "its network's hidden layers")
+            if let activation { compared["activation"] = (activation.description, "its network's activation") }
+        }
+        return compared
+    }
+
+    /// The hidden layer sizes and activation of a network that `--layers` and `--activation` build
+    /// (dense layers with one activation between them); nil for any other network.
+    static func multilayerPerceptron(_ network: any Layer<Float>) -> (hidden: [Int], activation: ActivationFunction?)? {
+        guard let layers = (network as? Sequential<Float>)?.layers, !layers.isEmpty else { return nil }
+        var hidden: [Int] = [], activation: ActivationFunction? = nil
+        for (index, layer) in layers.enumerated() {
+            if index % 2 == 0 {
+                guard let dense = layer as? Dense<Float>, dense.activation == .identity else { return nil }
+                if index == layers.count - 1 { return (hidden, activation) }
+                hidden.append(dense.outputSize)
+            } else {
+                guard let function = (layer as? Activation<Float>)?.function, activation == nil || activation == function else { return nil }
+                activation = function
+            }
+        }
+        return nil   // it ends with an activation
     }
 
     /// Checks the `planned-epochs` a checkpoint stores (the first run's total, which a resumed run
@@ -174,7 +234,14 @@ enum TrainCommand {
 
         // A resumed run: the checkpoint's network and state, and its stored settings (never a path), each checked as its flag would be.
         let resumed = try options.path("resume").map { try ResumedRun.load($0, languageModel: false, in: invocation) }
-        try resumed?.adoptSettings(into: &options, storable: storedSettings, changeable: perInvocation) { _ = try Settings($0) }
+        if let resumed {
+            if multilayerPerceptron(resumed.model.network) == nil, let given = ["layers", "activation"].first(where: { options.string($0) != nil }) {
+                throw CommandLineError.usage("'--\(given)' does not apply to the run in \(resumed.path.given): its network came from '--arch', and the checkpoint holds it", command: "train")
+            }
+            try resumed.adoptSettings(into: &options, storable: storedSettings, changeable: perInvocation, compared: comparedSettings(resumed), flags: flags) {
+                _ = try Settings($0)
+            }
+        }
         let settings = options.options.filter { !perInvocation.contains($0.key) }
         let parsed = try Settings(options)
         let (taskChoice, scaleName, hidden, activation) = (parsed.taskChoice, parsed.scaleName, parsed.hidden, parsed.activation)
@@ -288,15 +355,23 @@ enum TrainCommand {
             callbacks.append(EarlyStopping<Float>(monitor: "val_loss", patience: patience))
         }
 
-        invocation.print("data: \(rows) rows, \(features) features\(data.droppedRows > 0 ? " (\(data.droppedRows) rows with missing values dropped)" : "")")
+        invocation.print("data: \(Wording.count(rows, "row")), \(Wording.count(features, "feature"))\(data.droppedRows > 0 ? " (\(Wording.count(data.droppedRows, "row")) with missing values dropped by '--drop-missing')" : "")")
         invocation.print("task: \(reason); loss: \(loss.rawValue)\(lossName == nil ? " (default)" : "")")
-        invocation.print("network: \(networkLine), \(model.network.parameterCount) parameters")
-        invocation.print("training: \(optimizerName) lr \(learningRate)\(schedule == nil ? "" : " (cosine to 0)"), \(epochs) epochs\(fixedEpochs == nil ? " (auto)" : ""), batch \(batchSize), scaling \(scaleName)"
-              + (!validates ? ", no validation" : ", validation \(Int(split * 100)) %") + (patience > 0 ? ", early stopping after \(patience)" : ""))
+        invocation.print("network: \(networkLine), \(Wording.count(model.network.parameterCount, "parameter"))")
+        invocation.print("training: \(optimizerName) lr \(Wording.number(learningRate))\(schedule == nil ? "" : " (cosine to 0)"), \(Wording.count(epochs, "epoch"))\(fixedEpochs == nil ? " (auto)" : ""), batch \(batchSize), scaling \(scaleName)"
+              + (!validates ? ", no validation" : ", validation \(Wording.number(split * 100)) %") + (patience > 0 ? ", early stopping after \(Wording.count(patience, "epoch")) without improvement" : ""))
         let reporter = ProgressReporter(quiet: quiet, in: invocation)
         let history: History
         do {
+            // Every setting, defaults included (see Settings.storedOptions); the spelling given wins.
             var stored = settings
+            var resolved = parsed.storedOptions(patience: patience)
+            resolved["loss"] = loss.rawValue
+            if resumed == nil, architecture == nil {
+                resolved["layers"] = hidden.isEmpty ? "none" : hidden.map(String.init).joined(separator: ",")
+                resolved["activation"] = activation.description
+            }
+            stored.merge(resolved) { given, _ in given }
             stored["planned-epochs"] = String(epochs)
             let fitOptions = FitOptions<Float>(batchSize: batchSize, validation: validation, callbacks: callbacks, seed: UInt32(seed),
                                                checkpointing: options.path("checkpoint").map { Checkpointing(path: $0.location, configuration: stored) },
@@ -331,10 +406,11 @@ enum TrainCommand {
 
     /// Hidden layer sizes from `128,64` (or `none`).
     static func layerSizes(_ text: String) throws -> [Int] {
-        if text.lowercased() == "none" || text.isEmpty { return [] }
-        return try text.split(separator: ",").map { part in
+        if text.lowercased() == "none" { return [] }
+        // Every comma separates two sizes: '64,,32', '64,' and '' are errors, not a layer fewer.
+        return try text.split(separator: ",", omittingEmptySubsequences: false).map { part in
             guard let size = Int(part.trimmingCharacters(in: .whitespaces)), (1...100_000).contains(size) else {
-                throw CommandLineError.usage("option '--layers' expects sizes like 128,64 (each 1...100000), got '\(text)'", command: "train")
+                throw CommandLineError.usage("option '--layers' expects sizes like 128,64 (each 1...100000) or 'none', got '\(Excerpt.of(text))'", command: "train")
             }
             return size
         }

@@ -88,4 +88,18 @@ public enum ActivationFunction: Sendable, Equatable, Codable, CustomStringConver
     /// Every activation's name, for help texts and error messages.
     public static let names = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "gelu_tanh",
                                "silu", "softplus", "softmax", "log_softmax"]
+
+    /// The names of the element-wise activations, which suit a hidden layer (`synapse train
+    /// --activation`): every name in ``names`` but `softmax` and `log_softmax`, which normalise
+    /// along a layer's outputs and belong to a classifier's last layer or its loss.
+    public static let hiddenLayerNames = names.filter { $0 != "softmax" && $0 != "log_softmax" }
+
+    /// Whether the function works element by element (every case but ``softmax`` and ``logSoftmax``),
+    /// as a hidden layer's activation must.
+    public var isElementwise: Bool {
+        switch self {
+        case .softmax, .logSoftmax: return false
+        default: return true
+        }
+    }
 }

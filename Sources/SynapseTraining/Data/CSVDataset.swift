@@ -223,7 +223,7 @@ public struct CSVDataset<Scalar: TensorScalar> {
                 throw DataError(path: path, "row has \(fields.count) fields, expected \(width) like the \(header ? "header" : "first row")", line: line)
             }
             func missing(_ column: Int) -> DataError {
-                DataError(path: path, "missing value in column \(quoted(names[column])) (drop such rows with the missing-values option)",
+                DataError(path: path, "missing value in column \(quoted(names[column])) (leave such rows out with '--drop-missing', or missingValues: .dropRows in Swift)",
                           line: line, column: fields[column].column)
             }
             var written = 0

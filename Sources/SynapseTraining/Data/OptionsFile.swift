@@ -3,14 +3,17 @@ import SynapseNN
 import Foundation
 
 /// Command-line options from a JSON object (`synapse train --config FILE.json`): keys are long option
-/// names, values strings, numbers, lists (joined with commas) or booleans (true sets a flag).
+/// names, spelt with `-` or `_` (`batch-size` or `batch_size`), values strings, numbers, lists
+/// (joined with commas) or booleans (true sets a flag).
 public enum OptionsFile {
     /// Why an options file was refused.
     public enum Failure: Error, Equatable, CustomStringConvertible {
         /// The file is not a JSON object.
         case notAnObject(path: String)
-        /// A key is not one of the command's options.
-        case unknownOption(path: String, key: String)
+        /// A key is not one of the command's options; `suggestion` is the closest option name, if one is close.
+        case unknownOption(path: String, key: String, suggestion: String?)
+        /// Two keys name the same option (`batch-size` and `batch_size`).
+        case duplicateOption(path: String, key: String, other: String)
         /// A value has the wrong type for its option.
         case badValue(path: String, key: String, expected: String)
 
@@ -18,7 +21,9 @@ public enum OptionsFile {
         public var description: String {
             switch self {
             case .notAnObject(let path): return "\(path): the configuration must be a JSON object of option names and values"
-            case .unknownOption(let path, let key): return "\(path): unknown option '\(key)' in the configuration file"
+            case .unknownOption(let path, let key, let suggestion):
+                return "\(path): unknown option '\(key)' in the configuration file" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
+            case .duplicateOption(let path, let key, let other): return "\(path): '\(key)' and '\(other)' name the same option; give it once"
             case .badValue(let path, let key, let expected): return "\(path): option '\(key)' must be \(expected)"
             }
         }
@@ -50,7 +55,8 @@ public enum OptionsFile {
         }
     }
 
-    /// The options in `data` as strings by name (flags set to "true"; false flags left out).
+    /// The options in `data` as strings by name (flags set to "true"; false flags left out). A key
+    /// spelt with `_` gives the option spelt with `-` (`batch_size` is `batch-size`).
     /// - Parameters:
     ///   - valued: the names of options that take a value.
     ///   - flags: the names of options that are on or off.
@@ -59,17 +65,23 @@ public enum OptionsFile {
             throw .notAnObject(path: path)
         }
         var options: [String: String] = [:]
-        for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
-            guard valued.contains(key) || flags.contains(key) else { throw .unknownOption(path: path, key: Excerpt.of(key)) }
+        var spelt: [String: String] = [:]   // the key that gave each option, for a duplicate
+        for (given, value) in entries.sorted(by: { $0.key < $1.key }) {
+            let key = given.replacingOccurrences(of: "_", with: "-")
+            guard valued.contains(key) || flags.contains(key) else {
+                throw .unknownOption(path: path, key: Excerpt.of(given), suggestion: Suggestion.closest(to: key, among: valued.union(flags)))
+            }
+            if let other = spelt[key] { throw .duplicateOption(path: path, key: Excerpt.of(other), other: Excerpt.of(given)) }
+            spelt[key] = given
             if flags.contains(key) {
-                guard case .bool(let on) = value else { throw .badValue(path: path, key: key, expected: "true or false") }
+                guard case .bool(let on) = value else { throw .badValue(path: path, key: Excerpt.of(given), expected: "true or false") }
                 if on { options[key] = "true" }
             } else if let text = value.scalarText {
                 options[key] = text
             } else if case .list(let items) = value, case let texts = items.compactMap(\.scalarText), texts.count == items.count {
                 options[key] = texts.joined(separator: ",")
             } else {
-                throw .badValue(path: path, key: key, expected: "a string, a number or a list of them")
+                throw .badValue(path: path, key: Excerpt.of(given), expected: "a string, a number or a list of them")
             }
         }
         return options

@@ -1,5 +1,6 @@
 import SynapseCore
 import SynapseNN
+import Foundation
 /// What `fit` gives a callback at the end of each epoch.
 public struct TrainingContext<Scalar: TensorScalar> {
     /// The model being trained.
@@ -86,7 +87,9 @@ public final class EarlyStopping<Scalar: TensorScalar>: TrainingCallback {
         }
         wait += 1
         if wait >= patience {
-            return .stop(reason: "early stopping: \(monitor) did not improve for \(patience) epochs (best \(best!) at epoch \(bestEpoch! + 1))")
+            // The best value at float32's precision (6 significant digits), not its widening's 17.
+            let bestText = best.map { $0.isFinite ? String(format: "%.6g", $0) : "\($0)" } ?? "none"
+            return .stop(reason: "early stopping: \(monitor) did not improve for \(patience) epoch\(patience == 1 ? "" : "s") (best \(bestText) at epoch \(bestEpoch.map { String($0 + 1) } ?? "?"))")
         }
         return .proceed
     }

@@ -54,6 +54,9 @@ public struct TrainingProgress: Sendable {
     public var elapsed: Double
     /// The finished epoch's log (only in the report sent at the end of an epoch).
     public var epochLog: EpochLog?
+    /// The accuracy of this epoch's batches so far, as they were trained (a classifier's or a
+    /// language model's, whose tokens count one by one); nil for a regression.
+    public var accuracy: Double? = nil
 
     /// Examples per second in this epoch so far.
     public var samplesPerSecond: Double { elapsed > 0 ? Double(samples) / elapsed : 0 }

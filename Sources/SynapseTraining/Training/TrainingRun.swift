@@ -128,6 +128,13 @@ final class TrainingRun<Scalar: TensorScalar> {
         // Without validation data, the epoch's metrics are running ones over the batches as they
         // were trained (as Keras reports them), which costs no extra pass over the data.
         var batchOutputs: [Tensor<Scalar>] = [], batchTargets: [Tensor<Scalar>] = []
+        // The running accuracy the progress reports show, for a classifier or a language model.
+        var correct = 0, predictions = 0
+        let countsCorrect: Bool
+        switch model.task {
+        case .classification, .languageModel: countsCorrect = progress != nil
+        case .regression: countsCorrect = false
+        }
         for (index, batch) in batches.enumerated() {
             if let schedule = options.learningRateSchedule { optimizer.learningRate = schedule.learningRate(at: epoch * batches.count + index) }
             let outputs = network(batch.features)
@@ -146,8 +153,17 @@ final class TrainingRun<Scalar: TensorScalar> {
             }
             lossSum += scalar * Double(batch.count)
             samples += batch.count
+            if countsCorrect {
+                let labels = batch.targets.integerScalars
+                let predicted = lossFunction.classes(fromOutputs: outputs.rank > 2 ? outputs.reshaped([-1, outputs.shape[outputs.rank - 1]]) : outputs)
+                if predicted.count == labels.count {
+                    correct += zip(predicted, labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+                    predictions += labels.count
+                }
+            }
             progress?(TrainingProgress(epoch: epoch, epochs: epochs, batch: index + 1, batches: batches.count,
-                                       samples: samples, loss: lossSum / Double(samples), elapsed: elapsed()))
+                                       samples: samples, loss: lossSum / Double(samples), elapsed: elapsed(),
+                                       accuracy: predictions > 0 ? Double(correct) / Double(predictions) : nil))
         }
 
         var log = EpochLog(epoch: epoch, loss: lossSum / Double(Swift.max(samples, 1)), validationLoss: nil,

@@ -224,7 +224,7 @@ struct CommandLineTests {
         BadInvocation(arguments: ["train", "--data", "blobs.csv", "--target", "shape", "--out", "m.safetensors"], status: 1, message: "no target column 'shape' in the header (columns: x1, x2, color)"),
         BadInvocation(arguments: ["evaluate", "--model", "nothing.safetensors", "--data", "blobs.csv"], status: 1, message: "nothing.safetensors: no such model file"),
         BadInvocation(arguments: ["evaluate", "--model", "garbage.safetensors", "--data", "blobs.csv"], status: 1, message: "garbage.safetensors: header length"),
-        BadInvocation(arguments: ["inspect"], status: 2, message: "missing the model file"),
+        BadInvocation(arguments: ["inspect"], status: 2, message: "missing required option '--model'"),
         BadInvocation(arguments: ["plot", "garbage.safetensors", "--kind", "pie", "--out", "p.svg"], status: 2, message: "option '--kind' must be one of network, boundary, confusion"),
         BadInvocation(arguments: ["predict", "--model", "garbage.safetensors"], status: 2, message: "missing required option '--data'"),
         BadInvocation(arguments: ["train", "--data", "bars.csv", "--out", "m.safetensors", "--arch", "cnn.json", "--layers", "8"], status: 2, message: "cannot be combined with '--layers'"),

@@ -50,7 +50,7 @@ struct CSVDatasetTests {
     @Test("missing values: an error naming file:line:column, or dropped rows")
     func missing() throws {
         let text = "a,b,y\n1,2,0\n3,,1\n4,NA,0\n5,6,\n7,8,1\n"
-        #expect(throws: DataError(path: "m.csv", "missing value in column 'b' (drop such rows with the missing-values option)", line: 3, column: 3)) {
+        #expect(throws: DataError(path: "m.csv", "missing value in column 'b' (leave such rows out with '--drop-missing', or missingValues: .dropRows in Swift)", line: 3, column: 3)) {
             try CSVDataset<Float>.parse(text, path: "m.csv", target: "y")
         }
         let dropped = try CSVDataset<Float>.parse(text, target: "y", missingValues: .dropRows)

@@ -231,7 +231,7 @@ struct HostileDataTests {
         // …but are just names when the column holds class labels.
         #expect(try CSVDataset<Float>.parse("a,y\n1,inf\n2,cat\n", target: "y").classNames == ["cat", "inf"])
         // NaN is a missing value, as before: an error naming it, or a dropped row.
-        #expect(throws: DataError(path: "n.csv", "missing value in column 'b' (drop such rows with the missing-values option)", line: 3, column: 3)) {
+        #expect(throws: DataError(path: "n.csv", "missing value in column 'b' (leave such rows out with '--drop-missing', or missingValues: .dropRows in Swift)", line: 3, column: 3)) {
             try CSVDataset<Float>.parse("a,b,y\n1,2,0\n3,NaN,1\n", path: "n.csv", target: "y")
         }
         let dropped = try CSVDataset<Float>.parse("a,b,y\n1,2,0\n3,nan,1\n4,-nan,1\n5,6,1\n", target: "y", missingValues: .dropRows)
