@@ -7,8 +7,8 @@ import Foundation
 /// exactly as training did:
 ///
 /// - a **numeric** column gives one feature, its value;
-/// - a **text** column (any value, other than a missing one, that is not a number) is one-hot
-///   encoded: one feature per category seen in the training rows (sorted as text), 1 for the
+/// - a **text** column (no value a number, missing ones aside; a column mixing numbers and text
+///   is an error, most likely a slip) is one-hot encoded: one feature per category seen in the training rows (sorted as text), 1 for the
 ///   row's category and 0 for the others. A category the training rows did not have gives all
 ///   zeros (scikit-learn's `OneHotEncoder(handle_unknown="ignore")`); ``CSVDataset/unknownCategories``
 ///   counts such values, so a program can warn about them. At most ``maximumCategories``
@@ -139,11 +139,11 @@ struct NeedsFeatureEncoding: Error {}
 extension FeatureEncoding {
     /// What the fitting pass knows about one column.
     private struct ColumnStatistics {
-        var text = false
-        /// Every distinct value's count (while there are at most the limit of them), with the
-        /// line of the first value past the limit.
+        /// The first text and the first number met (line, excerpt): a column holds one kind.
+        var firstText: (Int, String)? = nil, firstNumber: (Int, String)? = nil
+        var text: Bool { firstText != nil }
+        /// Every distinct text value's count.
         var counts: [String: Int] = [:]
-        var overflowLine: Int? = nil
         var sum = 0.0, count = 0
         /// The numbers, kept for a median or a most frequent value.
         var numbers = ChunkedStore<Double>()
@@ -171,41 +171,41 @@ extension FeatureEncoding {
             rows += 1
             for (k, column) in featureIndices.enumerated() {
                 let field = fields[column]
-                let value = scanner.number(field)
-                switch value {
+                let name = CSVDataset<Double>.quoted(names[column])
+                switch scanner.number(field) {
                 case .missing:
                     continue
                 case .nonFinite:
-                    throw DataError(path: path, "'\(scanner.excerpt(field))' in column \(CSVDataset<Double>.quoted(names[column])) is NaN or infinite, or too large for float64",
+                    throw DataError(path: path, "'\(scanner.excerpt(field))' in column \(name) is NaN or infinite, or too large for float64",
                                     line: line, column: field.column)
                 case .number(let number):
-                    if !statistics[k].text {
-                        statistics[k].sum += number
-                        statistics[k].count += 1
-                        if keepNumbers { statistics[k].numbers.append(number) }
+                    // A number among text: most likely a slip, never guessed to be a category.
+                    if let first = statistics[k].firstText {
+                        throw DataError(path: path, "'\(scanner.excerpt(field))' in column \(name) is a number, but the column holds text "
+                                        + "('\(first.1)' on line \(first.0)); a column is either numbers or text", line: line, column: field.column)
                     }
+                    statistics[k].sum += number
+                    statistics[k].count += 1
+                    if keepNumbers { statistics[k].numbers.append(number) }
+                    if statistics[k].firstNumber == nil { statistics[k].firstNumber = (line, scanner.excerpt(field)) }
                 case .notANumber:
-                    if !statistics[k].text {
-                        statistics[k].text = true
-                        statistics[k].numbers = ChunkedStore()
-                        if let overflow = statistics[k].overflowLine { throw tooManyCategories(names[column], limit: limit, line: overflow, path: path) }
+                    if let first = statistics[k].firstNumber {
+                        throw DataError(path: path, "'\(scanner.excerpt(field))' in column \(name) is not a number, but the column's other values are "
+                                        + "('\(first.1)' on line \(first.0)); a column is either numbers or text", line: line, column: field.column)
                     }
-                }
-                // Every value is counted while the column may still turn out to be text.
-                guard statistics[k].overflowLine == nil else { continue }
-                let text = scanner.text(field)
-                if let count = statistics[k].counts[text] {
-                    statistics[k].counts[text] = count + 1
-                } else if statistics[k].counts.count < limit {
-                    if names[column].utf8.count + 1 + text.utf8.count > ResourceLimits.nameLength {
-                        throw DataError(path: path, "'\(scanner.excerpt(field))' in column \(CSVDataset<Double>.quoted(names[column])) is \(text.utf8.count) bytes long: "
-                                        + "a category and its column's name may have at most \(ResourceLimits.nameLength - 1) bytes together", line: line, column: field.column)
+                    if statistics[k].firstText == nil { statistics[k].firstText = (line, scanner.excerpt(field)) }
+                    let text = scanner.text(field)
+                    if let count = statistics[k].counts[text] {
+                        statistics[k].counts[text] = count + 1
+                    } else if statistics[k].counts.count < limit {
+                        if names[column].utf8.count + 1 + text.utf8.count > ResourceLimits.nameLength {
+                            throw DataError(path: path, "'\(scanner.excerpt(field))' in column \(name) is \(text.utf8.count) bytes long: "
+                                            + "a category and its column's name may have at most \(ResourceLimits.nameLength - 1) bytes together", line: line, column: field.column)
+                        }
+                        statistics[k].counts[text] = 1
+                    } else {
+                        throw tooManyCategories(names[column], limit: limit, line: line, path: path)
                     }
-                    statistics[k].counts[text] = 1
-                } else {
-                    if statistics[k].text { throw tooManyCategories(names[column], limit: limit, line: line, path: path) }
-                    statistics[k].overflowLine = line
-                    statistics[k].counts = [:]
                 }
             }
         }

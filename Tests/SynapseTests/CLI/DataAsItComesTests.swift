@@ -80,9 +80,12 @@ struct DataAsItComesTests {
         // --header yes takes the first row as names even when it holds numbers; no keeps it as data.
         let yes = try runSynapse(["train", "--data", "wide.csv", "--header", "yes", "--epochs", "1", "--quiet", "--task", "regress", "--out", "y.safetensors"], in: directory)
         #expect(yes.status == 0 && yes.stdout.hasPrefix("data: 20 rows, 12 features"), "\(yes)")
-        // (Its names are then values: every column holds text, and is one-hot encoded.)
-        let no = try runSynapse(["train", "--data", "wide.csv", "--header", "no", "--epochs", "1", "--quiet", "--task", "classify", "--out", "n.safetensors"], in: directory)
-        #expect(no.status == 0 && no.stdout.hasPrefix("data: 21 rows, 90 features") && no.stdout.contains("one-hot 'column 1' (8 categories)"), "\(no)")
+        // (Its names are then values: each column mixes text and numbers, which is refused, naming both.)
+        let no = try runSynapse(["train", "--data", "wide.csv", "--header", "no", "--epochs", "1", "--quiet", "--task", "regress", "--out", "n.safetensors"], in: directory)
+        #expect(no.status == 1 && no.stderr.contains("wide.csv:2:1: '0' in column 'column 1' is a number, but the column holds text ('c1' on line 1)"), "\(no)")
+        try Self.numericTable(delimiter: ",", header: false).write(toFile: "\(directory)/bare.csv", atomically: true, encoding: .utf8)
+        let bareNo = try runSynapse(["train", "--data", "bare.csv", "--header", "no", "--epochs", "1", "--quiet", "--out", "n.safetensors"], in: directory)
+        #expect(bareNo.status == 0 && bareNo.stdout.hasPrefix("data: 60 rows, 3 features\n"), "\(bareNo)")
         let auto = try runSynapse(["train", "--data", "wide.csv", "--header", "auto", "--epochs", "1", "--quiet", "--task", "regress", "--out", "a.safetensors"], in: directory)
         #expect(auto.status == 0 && auto.stdout.hasPrefix("data: 20 rows, 12 features"), "\(auto)")
         let badHeader = try runSynapse(["train", "--data", "wide.csv", "--header", "maybe", "--out", "a.safetensors"], in: directory)
@@ -166,6 +169,10 @@ struct DataAsItComesTests {
         let tooMany = try runSynapse(["train", "--data", "many.csv", "--out", "x.safetensors"], in: directory)
         #expect(tooMany.status == 1 && tooMany.stderr.contains("text column 'id' has more than 1000 distinct values")
                 && tooMany.stderr.contains("SYNAPSE_MAX_CATEGORIES"), "\(tooMany)")
+        // A numeric column with a stray word is an error naming both kinds, not a category.
+        try "a,b,label\n1,2,0\nthree,4,1\n5,6,0\n".write(toFile: "\(directory)/typo.csv", atomically: true, encoding: .utf8)
+        let typo = try runSynapse(["train", "--data", "typo.csv", "--out", "x.safetensors"], in: directory)
+        #expect(typo.status == 1 && typo.stderr.contains("typo.csv:3:1: 'three' in column 'a' is not a number, but the column's other values are ('1' on line 2)"), "\(typo)")
         // Ragged rows are refused as before.
         try "a,b,label\nx,1,0\ny,2\n".write(toFile: "\(directory)/ragged.csv", atomically: true, encoding: .utf8)
         let ragged = try runSynapse(["train", "--data", "ragged.csv", "--out", "x.safetensors"], in: directory)
