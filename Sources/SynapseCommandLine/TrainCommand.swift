@@ -18,7 +18,8 @@ enum TrainCommand {
                                    A text column is one-hot encoded: one feature per category of the
                                    --data rows (at most 1000 per column, SYNAPSE_MAX_CATEGORIES), kept in
                                    the model; a category that predict or evaluate meets but training did
-                                   not is encoded as all zeros, with a warning
+                                   not is encoded as all zeros, with a warning. A column mixing numbers
+                                   and text is an error
           --targets FILE.npy       the targets for an .npy feature file
           --drop-missing           leave out rows with missing values instead of stopping
           --impute mean|median|most-frequent
