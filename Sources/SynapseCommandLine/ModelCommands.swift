@@ -53,12 +53,15 @@ enum EvaluateCommand {
     every byte after the first predicted from up to a block of bytes before it.
 
     Options:
-          --model MODEL        the model file (required)
+          --model MODEL        the model file, or a checkpoint of train --checkpoint (required)
           --data PATH          labelled data (required)
           --target COLUMN      target column name or 1-based number (default: the model's target column)
           --features COLS      feature columns (default: the model's feature names)
           --targets FILE.npy   targets for an .npy feature file
-          --drop-missing       leave out rows with missing values
+          --drop-missing       leave out rows with missing values (the model's --impute fills features)
+          --delimiter CHAR     the CSV delimiter: one character, or comma, semicolon, tab, pipe
+                               (default: guessed from the first lines among , ; tab |)
+          --header yes|no|auto whether the first CSV row holds column names (default: auto)
           --json               print one JSON object (keys: loss, accuracy, precision, recall, f1,
                                confusion_matrix, classes, samples; or loss, mse, mae, r2, samples;
                                or loss, bpc, accuracy, bytes)
@@ -67,7 +70,7 @@ enum EvaluateCommand {
 
     /// A language model's loss on a text file: nats per byte, bits per character, next-byte accuracy.
     static func evaluateText(_ model: Model<Float>, modelPath: CommandPath, dataPath: CommandPath, options: Arguments, in invocation: Invocation) throws {
-        if let other = ["target", "features", "targets", "drop-missing"].first(where: { options.options[$0] != nil }) {
+        if let other = ["target", "features", "targets", "drop-missing", "delimiter", "header"].first(where: { options.options[$0] != nil }) {
             throw CommandLineError.usage("'--\(other)' does not apply to a language model, which reads a text file", command: "evaluate")
         }
         let text: [UInt8]
@@ -90,8 +93,9 @@ enum EvaluateCommand {
     }
 
     static func run(_ arguments: [String], in invocation: Invocation) throws {
-        let options = try Arguments(arguments, command: "evaluate", valued: ["model", "data", "target", "features", "targets"],
+        let options = try Arguments(arguments, command: "evaluate", valued: Set(["model", "data", "target", "features", "targets"]).union(CSVReading.options),
                                     flags: ["json", "drop-missing"], in: invocation)
+        let csv = try CSVReading(options, command: "evaluate")
         if options.flag("help") { invocation.print(help); return }
         let (modelPath, dataPath) = (try CommandModel.path(options, command: "evaluate"), try options.requiredPath("data", command: "evaluate"))
         let model = try CommandModel.load(modelPath, in: invocation)
@@ -102,7 +106,7 @@ enum EvaluateCommand {
         let data = try DataSource.load(dataPath, role: .testing, target: options.string("target"),
                                        features: options.string("features"), targetsPath: options.path("targets"), classification: nil,
                                        model: model, needsTarget: true, dropMissing: options.flag("drop-missing"), command: "evaluate",
-                                       in: invocation)
+                                       csv: csv, in: invocation)
         try checkFit(model, data, targets: true)
         let evaluation = model.evaluate(data.dataset)
         guard evaluation.loss.isFinite else {
@@ -168,23 +172,32 @@ enum PredictCommand {
 
     Prints one CSV row per input row: the predicted class label (classification), the
     probability of every class (--probabilities), or the predicted values (regression).
-    PATH is a CSV file (its target column, if present, is ignored), '-' for CSV on standard
-    input, an .npy feature file, or an MNIST directory (its t10k-* images).
+    PATH is a CSV file (its target column, if present, is ignored: by name when the file has
+    a header, else give its number with --target), '-' for CSV on standard input, an .npy
+    feature file, or an MNIST directory (its t10k-* images). Text columns and missing values
+    are encoded as in training (the model keeps the categories and the --impute values).
 
     Options:
-          --model MODEL     the model file (required)
+          --model MODEL     the model file, or a checkpoint of train --checkpoint (required)
           --data PATH|-     the inputs (required)
+          --target COLUMN   a target column to leave out: a header name or a 1-based number
+                            (default: the model's target column, when the header has it)
           --features COLS   feature columns (default: the model's feature names)
           --out FILE        write the CSV to FILE (atomically) instead of standard output
           --probabilities   class probabilities instead of labels
           --drop-missing    leave out rows with missing values
+          --delimiter CHAR  the CSV delimiter: one character, or comma, semicolon, tab, pipe
+                            (default: guessed from the first lines among , ; tab |)
+          --header yes|no|auto
+                            whether the first CSV row holds column names (default: auto)
       -h, --help            show this help
     """
 
     static func run(_ arguments: [String], in invocation: Invocation) throws {
         // `--output` is `--out`'s older spelling, accepted but no longer documented.
-        let options = try Arguments(arguments, command: "predict", valued: ["model", "data", "features", "out", "output"],
+        let options = try Arguments(arguments, command: "predict", valued: Set(["model", "data", "features", "out", "output", "target"]).union(CSVReading.options),
                                     flags: ["probabilities", "drop-missing"], in: invocation)
+        let csv = try CSVReading(options, command: "predict")
         if options.flag("help") { invocation.print(help); return }
         let (modelPath, dataPath) = (try CommandModel.path(options, command: "predict"), try options.requiredPath("data", command: "predict"))
         let output = try CommandModel.outputPath(options, command: "predict")
@@ -195,9 +208,9 @@ enum PredictCommand {
         if case .languageModel = model.task {
             throw CommandLineError.failure("\(modelPath): a language model predicts text: use 'synapse generate --model \(modelPath)'")
         }
-        let data = try DataSource.load(dataPath, role: .testing, target: nil,
+        let data = try DataSource.load(dataPath, role: .testing, target: options.string("target"),
                                        features: options.string("features"), targetsPath: nil, classification: nil, model: model,
-                                       needsTarget: false, dropMissing: options.flag("drop-missing"), command: "predict", in: invocation)
+                                       needsTarget: false, dropMissing: options.flag("drop-missing"), command: "predict", csv: csv, in: invocation)
         try EvaluateCommand.checkFit(model, data, targets: false)
         let outputs = model.predict(data.dataset.features)
         if let index = outputs.firstNonFiniteIndex() {
@@ -246,8 +259,9 @@ enum InspectCommand {
     Usage: synapse inspect --model MODEL
 
     Prints the model's architecture with parameter counts per layer, its task, classes, feature
-    scaling and other metadata, the stored tensors and the file size. MODEL is a model file or a
-    checkpoint.
+    scaling and other metadata, the stored tensors and the file size. MODEL may be a model file or
+    a checkpoint of train --checkpoint (then also the epochs it holds; its training state's
+    tensors are not listed).
 
     Options:
           --model MODEL  the model file (required; 'synapse inspect MODEL' works too)
@@ -262,6 +276,11 @@ enum InspectCommand {
         let file = try SafeTensors.read(path.location)
         let size = (try? FileManager.default.attributesOfItem(atPath: path.location)[.size] as? Int) ?? 0
         invocation.print("file: \(path) (\(size) bytes, safetensors, \(file.metadata["dtype"] ?? "?"), format \(file.metadata["format"] ?? "?") \(file.metadata["format_version"] ?? ""))")
+        let checkpoint = file.metadata["training_state"] != nil
+        if checkpoint {
+            let state = try Model<Float>.loadCheckpoint(from: path.location).state
+            invocation.print("checkpoint: training state after epoch \(state.epochsCompleted) (train --resume continues it; predict and evaluate use its weights)")
+        }
         switch model.task {
         case .classification(let classes):
             invocation.print("task: classification, \(classes) classes: \(model.classLabels.joined(separator: ", "))")
@@ -276,13 +295,14 @@ enum InspectCommand {
             invocation.print("features: \(shown)")
         }
         if let target = model.targetName { invocation.print("target: \(target)") }
+        if let encoding = model.featureEncoding { invocation.print("encoding: " + DataSource.describe(encoding)) }
         if let scaling = model.scaling { invocation.print("scaling: \(scaling.method.rawValue) over \(scaling.shift.count) features") }
         let outline = try ArchitectureOutline(model.network, inputShape: model.exampleShape)
         let perExample = model.blockSize.map { " windows of \($0) tokens" } ?? model.featureCount.map { " \($0) feature\($0 == 1 ? "" : "s") per example" }
         invocation.print("\narchitecture:" + (perExample ?? ""))
         outlineTable(outline).forEach(invocation.print)
         invocation.print("\ntensors:")
-        for name in file.entries.keys.sorted() {
+        for name in file.entries.keys.sorted() where !(checkpoint && name.hasPrefix("state.")) {
             let entry = file.entries[name]!
             invocation.print("  \(name)  \(entry.dtype.rawValue) \(entry.shape)")
         }
@@ -331,11 +351,14 @@ enum PlotCommand {
           --data PATH       labelled data, for boundary and confusion
           --target COLUMN   target column name or 1-based number (default: the model's)
           --targets FILE    targets for an .npy feature file
+          --delimiter CHAR  the CSV delimiter (default: guessed among , ; tab |)
+          --header yes|no|auto
+                            whether the first CSV row holds column names (default: auto)
       -h, --help            show this help
     """
 
     static func run(_ arguments: [String], in invocation: Invocation) throws {
-        let options = try Arguments(arguments, command: "plot", valued: ["model", "kind", "out", "data", "target", "targets"], in: invocation)
+        let options = try Arguments(arguments, command: "plot", valued: Set(["model", "kind", "out", "data", "target", "targets"]).union(CSVReading.options), in: invocation)
         if options.flag("help") { invocation.print(help); return }
         let path = try CommandModel.path(options, command: "plot")
         let kind = try options.choice("kind", ["network", "boundary", "confusion"], default: nil, command: "plot")
@@ -357,7 +380,7 @@ enum PlotCommand {
             let dataPath = try options.requiredPath("data", command: "plot")
             let data = try DataSource.load(dataPath, role: .testing, target: options.string("target"), features: nil,
                                            targetsPath: options.path("targets"), classification: true, model: model, needsTarget: true,
-                                           dropMissing: true, command: "plot", in: invocation)
+                                           dropMissing: true, command: "plot", csv: try CSVReading(options, command: "plot"), in: invocation)
             try EvaluateCommand.checkFit(model, data, targets: true)
             if kind == "boundary" {
                 guard data.dataset.features.shape[1] == 2 else {

@@ -15,8 +15,23 @@ enum TrainCommand {
           --data PATH              the training data (required)
           --target COLUMN          the target column: a header name or a 1-based number (default: the last)
           --features COLS          comma-separated feature columns (default: every other column)
+                                   A text column is one-hot encoded: one feature per category of the
+                                   --data rows (at most 1000 per column, SYNAPSE_MAX_CATEGORIES), kept in
+                                   the model; a category that predict or evaluate meets but training did
+                                   not is encoded as all zeros, with a warning. A column mixing numbers
+                                   and text is an error
           --targets FILE.npy       the targets for an .npy feature file
           --drop-missing           leave out rows with missing values instead of stopping
+          --impute mean|median|most-frequent|none
+                                   fill missing feature values (empty, NA, N/A, NaN, null, None, ?) with
+                                   the column's statistic over the --data rows (text columns: the most
+                                   frequent category); stored in the model, applied by predict and
+                                   evaluate. --drop-missing then drops only rows missing the target
+                                   (default: none)
+          --delimiter CHAR         the CSV delimiter: one character, or comma, semicolon, tab, pipe
+                                   (default: auto: guessed from the first lines among , ; tab |)
+          --header yes|no|auto     whether the first CSV row holds column names (default: auto: yes when
+                                   a column holds text there and a number in the next row)
           --task classify|regress|language-model
                                    default: inferred (text or small-integer targets → classify);
                                    language-model: PATH is a text file and the network learns the
@@ -84,9 +99,10 @@ enum TrainCommand {
     1 GiB (SYNAPSE_MAX_DECOMPRESSED_BYTES).
     """
 
-    static let valued: Set<String> = ["data", "target", "features", "targets", "task", "scale", "layers", "activation", "loss",
+    static let valued: Set<String> = Set(["data", "target", "features", "targets", "task", "scale", "layers", "activation", "loss",
                                       "optimizer", "lr", "lr-schedule", "epochs", "batch-size", "validation-split", "early-stopping", "seed",
-                                      "out", "plot", "config", "arch", "checkpoint", "resume", "block-size", "weight-decay", "clip-norm"]
+                                      "out", "plot", "config", "arch", "checkpoint", "resume", "block-size", "weight-decay", "clip-norm",
+                                      "impute"]).union(CSVReading.options)
     /// Options that are not part of a run's settings (a resumed run may change them). Paths are
     /// among them: a checkpoint never supplies a path to read or write.
     static let perInvocation: Set<String> = ["data", "targets", "out", "plot", "config", "checkpoint", "resume", "quiet", "epochs",
@@ -132,7 +148,12 @@ enum TrainCommand {
             fixedEpochs = epochsText == "auto" ? nil : try options.integer("epochs", default: 0, in: 1...1_000_000, command: "train")
             patience = try options.string("early-stopping").map { _ in try options.integer("early-stopping", default: 0, in: 0...1_000_000, command: "train") }
             try TrainCommand.checkPlannedEpochs(options)
+            _ = try CSVReading(options, command: "train", imputing: true)
+            (delimiter, header, impute) = (options.string("delimiter") ?? "auto", options.string("header") ?? "auto", options.string("impute") ?? "none")
         }
+
+        /// How the CSV file is read: `--delimiter`, `--header` and `--impute` as given (`auto`, `auto`, `none` by default).
+        var delimiter: String, header: String, impute: String
 
         /// The settings as the options that give them, defaults included (`early-stopping` is
         /// `patience`, the run's): what a checkpoint stores besides the options given, so that a
@@ -141,7 +162,8 @@ enum TrainCommand {
         /// added to `train` belongs here too (`TrainCommandConsistencyTests` checks it).
         func storedOptions(patience: Int) -> [String: String] {
             var options = ["scale": scaleName, "optimizer": optimizerName, "lr": "\(learningRate)", "lr-schedule": schedule,
-                           "batch-size": String(batchSize), "validation-split": "\(split)", "seed": String(seed), "early-stopping": String(patience)]
+                           "batch-size": String(batchSize), "validation-split": "\(split)", "seed": String(seed), "early-stopping": String(patience),
+                           "delimiter": delimiter, "header": header, "impute": impute]
             if let lossName { options["loss"] = lossName }
             return options
         }
@@ -257,7 +279,7 @@ enum TrainCommand {
         var data = try DataSource.load(path, role: .training, target: options.string("target"), features: options.string("features"),
                                        targetsPath: options.path("targets"), classification: taskChoice.map { $0 == "classify" },
                                        model: nil, needsTarget: true, dropMissing: options.flag("drop-missing"), command: "train",
-                                       in: invocation)
+                                       csv: try CSVReading(options, command: "train", imputing: true), in: invocation)
         let inference = Result { () throws(TaskMismatch) in
             try TaskInference(targets: data.dataset.targets, classNames: data.classNames, targetName: data.targetName,
                               targetsAreNumeric: data.targetsAreNumeric, choice: taskChoice.flatMap(TaskInference<Float>.Choice.init(rawValue:)))
@@ -318,7 +340,8 @@ enum TrainCommand {
             model = resumed.model
             let fits = Result { () throws(InputMismatch) in try model.checkInput(exampleShape: Array(data.dataset.features.shape.dropFirst())) }
             if case .failure(let mismatch) = fits { throw CommandLineError.failure("\(resumed.path): \(mismatch.description)") }
-            guard model.task == task, model.classNames == data.classNames, model.featureNames == data.featureNames else {
+            guard model.task == task, model.classNames == data.classNames, model.featureNames == data.featureNames,
+                  model.featureEncoding == data.featureEncoding else {
                 throw CommandLineError.failure("\(resumed.path): the checkpoint was trained on other data (its task, classes or features differ from \(path)'s)")
             }
             networkLine = "from \(resumed.path), resuming after epoch \(resumed.state.epochsCompleted)"
@@ -327,6 +350,7 @@ enum TrainCommand {
                           classNames: data.classNames)
         }
         model.featureNames = data.featureNames
+        model.featureEncoding = data.featureEncoding
         model.targetName = data.targetName
         model.loss = loss
 
@@ -356,6 +380,7 @@ enum TrainCommand {
         }
 
         invocation.print("data: \(Wording.count(rows, "row")), \(Wording.count(features, "feature"))\(data.droppedRows > 0 ? " (\(Wording.count(data.droppedRows, "row")) with missing values dropped by '--drop-missing')" : "")")
+        if let encoding = data.featureEncoding { invocation.print("encoding: " + DataSource.describe(encoding)) }
         invocation.print("task: \(reason); loss: \(loss.rawValue)\(lossName == nil ? " (default)" : "")")
         invocation.print("network: \(networkLine), \(Wording.count(model.network.parameterCount, "parameter"))")
         invocation.print("training: \(optimizerName) lr \(Wording.number(learningRate))\(schedule == nil ? "" : " (cosine to 0)"), \(Wording.count(epochs, "epoch"))\(fixedEpochs == nil ? " (auto)" : ""), batch \(batchSize), scaling \(scaleName)"

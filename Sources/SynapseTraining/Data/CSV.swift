@@ -137,8 +137,7 @@ public struct CSVTable: Sendable {
     /// (errors name `file:line:column`, columns counted from 1).
     public func numericDataset<Scalar: TensorScalar>(targetColumn: Int, as type: Scalar.Type = Scalar.self) throws -> Dataset<Scalar> {
         guard targetColumn >= 0 && targetColumn < columnCount else {
-            throw DataError(path: path, "target column \(CSVDataset<Double>.oneBased(targetColumn)) does not exist: the file has "
-                            + (columnCount == 1 ? "1 column" : "\(columnCount) columns (1 to \(columnCount))"))
+            throw DataError(path: path, "target column \(CSVDataset<Double>.oneBased(targetColumn)) does not exist (\(CSVDataset<Double>.columnRange(columnCount)))")
         }
         guard columnCount > 1 else { throw DataError(path: path, "no feature columns: the file has only the target column") }
         var features: [Scalar] = [], targets: [Scalar] = []

@@ -62,6 +62,11 @@ public struct CSVDataset<Scalar: TensorScalar> {
     public var droppedRows: Int
     /// Whether the file had a header row.
     public var hasHeader: Bool
+    /// The encoding the feature columns went through (fitted or applied), when one was needed
+    /// (see ``CSVFeatureMode``); ``featureNames`` are then the encoded features' names.
+    public var featureEncoding: FeatureEncoding? = nil
+    /// Values of text columns that are none of the encoding's categories (encoded as all zeros).
+    public var unknownCategories: Int = 0
 
     /// Loads a CSV file (gzip-compressed or not).
     ///
@@ -72,42 +77,61 @@ public struct CSVDataset<Scalar: TensorScalar> {
     ///     there and a number in the second row (or, for a one-row file, when it holds no number).
     ///   - labels: how target values become targets; `classNames` given here fix the mapping
     ///     (e.g. a model's), and a label outside them is an error.
-    ///   - missingValues: error or drop rows with empty/`NA`/`NaN`/`null`/`?` values.
+    ///   - missingValues: error or drop rows with empty/`NA`/`N/A`/`NaN`/`null`/`None`/`?` values
+    ///     (values an encoding imputes are not missing).
+    ///   - featureMode: numbers only, or text columns one-hot encoded and missing values imputed
+    ///     by a ``FeatureEncoding`` fitted here or given (``CSVFeatureMode``).
     /// - Throws: ``DataError`` with `file:line:column` for malformed content.
     public static func load(_ path: String, target: CSVColumn?, features: [CSVColumn]? = nil, delimiter: Character = ",",
                             hasHeader: Bool? = nil, labels: CSVLabels = .automatic, classNames: [String]? = nil,
-                            missingValues: MissingValuePolicy = .error, as type: Scalar.Type = Scalar.self) throws -> CSVDataset {
+                            missingValues: MissingValuePolicy = .error, featureMode: CSVFeatureMode = .numeric,
+                            as type: Scalar.Type = Scalar.self) throws -> CSVDataset {
         let separator = try delimiterByte(delimiter, path: path)
         return try FileBytes.withContents(path) { bytes in
             try load(bytes: bytes, path: path, target: target, features: features, delimiter: separator, hasHeader: hasHeader,
-                     labels: labels, classNames: classNames, missingValues: missingValues)
+                     labels: labels, classNames: classNames, missingValues: missingValues, featureMode: featureMode)
         }
     }
 
-    /// Loads CSV text (standard input, tests), as ``load(_:target:features:delimiter:hasHeader:labels:classNames:missingValues:as:)``.
+    /// Loads CSV text (standard input, tests), as ``load(_:target:features:delimiter:hasHeader:labels:classNames:missingValues:featureMode:as:)``.
     public static func parse(_ text: String, path: String = "-", target: CSVColumn?, features: [CSVColumn]? = nil,
                              delimiter: Character = ",", hasHeader: Bool? = nil, labels: CSVLabels = .automatic,
                              classNames: [String]? = nil, missingValues: MissingValuePolicy = .error,
-                             as type: Scalar.Type = Scalar.self) throws -> CSVDataset {
+                             featureMode: CSVFeatureMode = .numeric, as type: Scalar.Type = Scalar.self) throws -> CSVDataset {
         let separator = try delimiterByte(delimiter, path: path)
         var utf8 = Array(text.utf8)
         return try utf8.withUnsafeMutableBytes { raw in
             try load(bytes: UnsafeRawBufferPointer(raw), path: path, target: target, features: features, delimiter: separator,
-                     hasHeader: hasHeader, labels: labels, classNames: classNames, missingValues: missingValues)
+                     hasHeader: hasHeader, labels: labels, classNames: classNames, missingValues: missingValues, featureMode: featureMode)
         }
     }
 
-    /// Loads CSV bytes (UTF-8, possibly gzip-compressed), as ``load(_:target:features:delimiter:hasHeader:labels:classNames:missingValues:as:)``.
+    /// Loads CSV bytes (UTF-8, possibly gzip-compressed), as ``load(_:target:features:delimiter:hasHeader:labels:classNames:missingValues:featureMode:as:)``.
     public static func decode(_ bytes: [UInt8], path: String = "-", target: CSVColumn?, features: [CSVColumn]? = nil,
                               delimiter: Character = ",", hasHeader: Bool? = nil, labels: CSVLabels = .automatic,
                               classNames: [String]? = nil, missingValues: MissingValuePolicy = .error,
-                              as type: Scalar.Type = Scalar.self) throws -> CSVDataset {
+                              featureMode: CSVFeatureMode = .numeric, as type: Scalar.Type = Scalar.self) throws -> CSVDataset {
         let separator = try delimiterByte(delimiter, path: path)
         let plain = FileBytes.isGzip(bytes) ? try FileBytes.gunzip(bytes, path: path) : bytes
         return try plain.withUnsafeBytes { raw in
             try load(bytes: raw, path: path, target: target, features: features, delimiter: separator, hasHeader: hasHeader,
-                     labels: labels, classNames: classNames, missingValues: missingValues)
+                     labels: labels, classNames: classNames, missingValues: missingValues, featureMode: featureMode)
         }
+    }
+
+    /// Loads the bytes under `featureMode`: a fit without imputation first tries the numbers-only
+    /// load, and fits an encoding only when a feature column turns out to hold text.
+    private static func load(bytes: UnsafeRawBufferPointer, path: String, target: CSVColumn?, features: [CSVColumn]?,
+                             delimiter: UInt8, hasHeader: Bool?, labels: CSVLabels, classNames: [String]?,
+                             missingValues: MissingValuePolicy, featureMode: CSVFeatureMode) throws -> CSVDataset {
+        if case .fit(nil) = featureMode {
+            do {
+                return try load(bytes: bytes, path: path, target: target, features: features, delimiter: delimiter, hasHeader: hasHeader,
+                                labels: labels, classNames: classNames, missingValues: missingValues, featureMode: featureMode, fitNow: false)
+            } catch is NeedsFeatureEncoding {}
+        }
+        return try load(bytes: bytes, path: path, target: target, features: features, delimiter: delimiter, hasHeader: hasHeader,
+                        labels: labels, classNames: classNames, missingValues: missingValues, featureMode: featureMode, fitNow: true)
     }
 
     /// The delimiter as one ASCII byte.
@@ -125,6 +149,11 @@ public struct CSVDataset<Scalar: TensorScalar> {
         return zip(first, firstTwo[1]).contains { a, b in
             if a == .notANumber, case .number = b { return true } else { return false }
         }
+    }
+
+    /// "the file has N columns: 1 to N", for messages about a column that does not exist.
+    static func columnRange(_ width: Int) -> String {
+        width == 1 ? "the file has 1 column" : "the file has \(width) columns: 1 to \(width)"
     }
 
     /// `index + 1` as text, for messages that count columns from 1.
@@ -147,7 +176,7 @@ public struct CSVDataset<Scalar: TensorScalar> {
     @_specialize(where Scalar == Double)
     private static func load(bytes: UnsafeRawBufferPointer, path: String, target: CSVColumn?, features: [CSVColumn]?,
                              delimiter: UInt8, hasHeader: Bool?, labels: CSVLabels, classNames: [String]?,
-                             missingValues: MissingValuePolicy) throws -> CSVDataset {
+                             missingValues: MissingValuePolicy, featureMode: CSVFeatureMode, fitNow: Bool) throws -> CSVDataset {
         var scanner = CSVScanner(bytes: bytes, delimiter: delimiter, path: path)
         var fields: [CSVField] = []
 
@@ -171,8 +200,7 @@ public struct CSVDataset<Scalar: TensorScalar> {
             switch column {
             case .index(let index):
                 guard index >= 0 && index < width else {
-                    throw DataError(path: path, "\(role) column \(oneBased(index)) does not exist: the file has "
-                                    + (width == 1 ? "1 column" : "\(width) columns (1 to \(width))"))
+                    throw DataError(path: path, "\(role) column \(oneBased(index)) does not exist (\(columnRange(width)))")
                 }
                 return index
             case .name(let name):
@@ -189,7 +217,12 @@ public struct CSVDataset<Scalar: TensorScalar> {
         let targetIndex = try target.map { try resolve($0, role: "target") }
         let featureIndices = try features.map { try $0.map { try resolve($0, role: "feature") } }
             ?? (0..<width).filter { $0 != targetIndex }
-        guard !featureIndices.isEmpty else { throw DataError(path: path, "no feature columns to load") }
+        guard !featureIndices.isEmpty else {
+            let delimiterHint = width == 1 && CSVDialect.candidates.contains(where: { $0 != Character(UnicodeScalar(delimiter)) && (headerNames.first ?? "").contains($0) })
+                ? " (is the delimiter another than '\(Character(UnicodeScalar(delimiter)))'?)" : ""
+            throw DataError(path: path, "no feature columns: the file has only \(width == 1 ? "1 column" : "\(width) columns"), "
+                            + (targetIndex.map { "and column \(quoted(names[$0])) is the target" } ?? "and none is chosen") + delimiterHint)
+        }
         if let targetIndex, featureIndices.contains(targetIndex) {
             throw DataError(path: path, "column \(quoted(names[targetIndex])) cannot be both a feature and the target")
         }
@@ -197,6 +230,28 @@ public struct CSVDataset<Scalar: TensorScalar> {
             throw DataError(path: path, "the name of column \(long + 1) ('\(Excerpt.of(names[long]))') is \(names[long].utf8.count) bytes long; "
                             + "column names may have at most \(ResourceLimits.nameLength)")
         }
+
+        // The feature encoding: fitted here on the data rows, or given.
+        var encoding: FeatureEncoding? = nil
+        switch featureMode {
+        case .numeric: break
+        case .apply(let given):
+            guard given.columns.count == featureIndices.count else {
+                throw DataError(path: path, "the feature encoding has \(given.columns.count) columns but \(featureIndices.count) feature columns were chosen")
+            }
+            encoding = given
+        case .fit(let imputation):
+            if fitNow {
+                let fitted = try FeatureEncoding.fit(scanner: scanner, width: width, header: header, featureIndices: featureIndices, names: names,
+                                                     targetIndex: targetIndex, imputation: imputation, dropRows: missingValues == .dropRows, path: path)
+                if fitted.isNeeded { encoding = fitted }
+            }
+        }
+        let encoder = encoding.map { FeatureEncoding.Encoder($0) }
+        let mayNeedEncoding: Bool = { if case .fit = featureMode { return !fitNow } else { return false } }()
+        var unknownCategories = 0
+        let encodedWidth = encoding?.width ?? featureIndices.count
+        let encodedValueLimit = ResourceLimits.current.parameters
 
         func notFinite(_ field: CSVField, column: Int, line: Int) -> DataError {
             DataError(path: path, "'\(scanner.excerpt(field))' in column \(quoted(names[column])) is NaN or infinite, or too large for \(Scalar.dtypeName)",
@@ -223,11 +278,31 @@ public struct CSVDataset<Scalar: TensorScalar> {
                 throw DataError(path: path, "row has \(fields.count) fields, expected \(width) like the \(header ? "header" : "first row")", line: line)
             }
             func missing(_ column: Int) -> DataError {
-                DataError(path: path, "missing value in column \(quoted(names[column])) (leave such rows out with '--drop-missing', or missingValues: .dropRows in Swift)",
+                DataError(path: path, "missing value in column \(quoted(names[column])) (fill such values with '--impute', or leave their rows out with '--drop-missing'; missingValues: .dropRows in Swift)",
                           line: line, column: fields[column].column)
             }
             var written = 0
-            for column in featureIndices {
+            if let encoder {
+                for (k, column) in featureIndices.enumerated() {
+                    let before = values.count
+                    switch try encoder.write(fields[column], column: k, name: names[column], line: line, scanner: scanner, path: path, into: &values) {
+                    case .written: break
+                    case .unknownCategory: unknownCategories += 1
+                    case .missing:
+                        guard missingValues == .dropRows else { throw missing(column) }
+                        values.removeLast(written)
+                        dropped += 1
+                        continue records
+                    }
+                    written += values.count - before
+                }
+                // One-hot codes can be far larger than their text: bounded as a network's parameters are.
+                if values.count > encodedValueLimit {
+                    throw DataError(path: path, "the encoded features pass \(encodedValueLimit) values at this row (\(encodedWidth) per row); "
+                                    + "SYNAPSE_MAX_PARAMETERS raises the limit, --features can leave text columns out", line: line)
+                }
+            }
+            for column in featureIndices where encoder == nil {
                 let field = fields[column]
                 switch scanner.number(field) {
                 case .number(let number):
@@ -243,6 +318,7 @@ public struct CSVDataset<Scalar: TensorScalar> {
                 case .nonFinite:
                     throw notFinite(field, column: column, line: line)
                 case .notANumber:
+                    if mayNeedEncoding { throw NeedsFeatureEncoding() }
                     throw DataError(path: path, "'\(scanner.excerpt(field))' in column \(quoted(names[column])) is not a number",
                                     line: line, column: field.column)
                 }
@@ -328,7 +404,7 @@ public struct CSVDataset<Scalar: TensorScalar> {
         }
 
         // Targets: numbers, or class indices of labels.
-        let features = Tensor<Scalar>(uninitializedShape: [rows, featureIndices.count])
+        let features = Tensor<Scalar>(uninitializedShape: [rows, encodedWidth])
         values.move(into: features.data)
         var targets: Tensor<Scalar>
         var classes: [String]? = nil
@@ -358,8 +434,9 @@ public struct CSVDataset<Scalar: TensorScalar> {
             ids.forEach { i, id in targets.data[i] = rank[Int(id)] }
         }
         return CSVDataset(dataset: try Dataset(checkedFeatures: features, targets: targets, path: path),
-                          featureNames: featureIndices.map { names[$0] }, targetName: targetIndex.map { names[$0] },
-                          classNames: classes, droppedRows: dropped, hasHeader: header)
+                          featureNames: encoding?.featureNames ?? featureIndices.map { names[$0] }, targetName: targetIndex.map { names[$0] },
+                          classNames: classes, droppedRows: dropped, hasHeader: header, featureEncoding: encoding,
+                          unknownCategories: unknownCategories)
     }
 }
 

@@ -15,6 +15,7 @@ import Foundation
 /// | `class_names` | `["cat","dog"]` (when known) |
 /// | `scaling` | `{"method":"standard","shift":[…],"scale":[…]}` (when fitted) |
 /// | `feature_names`, `target_name`, `loss` | the data's column names and the training loss (when known) |
+/// | `feature_encoding` | ``FeatureEncoding``: `{"columns":[{"name":"color","categories":["blue","red"],"fillCategory":"red"},{"name":"size","fill":2.5}],"imputation":"mean"}` (when text columns were one-hot encoded or missing values imputed) |
 extension Model {
     /// The metadata value of `format`.
     public static var fileFormat: String { "synapse" }
@@ -51,6 +52,7 @@ extension Model {
         if let loss { metadata["loss"] = loss.rawValue }
         if let tokenizer { metadata["vocabulary"] = try json(tokenizer.bytes) }
         if let blockSize { metadata["block_size"] = String(blockSize) }
+        if let featureEncoding { metadata["feature_encoding"] = try json(featureEncoding) }
         if let scaling { metadata["scaling"] = try json(scaling) }
         else if let scalingMethod { metadata["scaling_method"] = scalingMethod.rawValue }
         metadata.merge(extraMetadata) { _, extra in extra }
@@ -126,6 +128,10 @@ extension Model {
         var featureNames: [String]? = nil
         if let names = file.metadata["feature_names"] { featureNames = try decodeNames(names, key: "feature_names", path: path) }
         let scaling = try decodeScaling(file, featureNames: featureNames, path: path)
+        let encoding = try decodeEncoding(file, featureNames: featureNames, path: path)
+        if let encoding, let scaling, scaling.shift.count != encoding.width {
+            throw invalid("feature_encoding", "it gives \(encoding.width) features but the scaling was fitted on \(scaling.shift.count)")
+        }
         // The features the file describes (scaled, named, or fixed by the first dense layer) must be
         // what the network takes in, it must end with the task's outputs, and no activation of one
         // example may exceed the parameter limit's worth of values.
@@ -145,7 +151,7 @@ extension Model {
                 throw invalid("architecture", "its embeddings have \(architecture.embeddingVocabularies.map(String.init).joined(separator: ", ")) rows but the vocabulary has \(vocabulary) tokens")
             }
             if let problem = architecture.languageModelProblem { throw invalid("architecture", problem) }
-            for key in ["scaling", "scaling_method", "feature_names", "class_names"] where file.metadata[key] != nil {
+            for key in ["scaling", "scaling_method", "feature_names", "class_names", "feature_encoding"] where file.metadata[key] != nil {
                 throw invalid(key, "a language model reads token ids: it has no \(key)")
             }
             // Any length up to the block is used (generation, a short text's evaluation): the
@@ -167,7 +173,7 @@ extension Model {
         } else if !architecture.embeddingVocabularies.isEmpty {
             // Features are real numbers; an embedding takes whole token ids below its size.
             throw invalid("architecture", "an embedding layer takes token ids; only a language model's task ('languageModel') has them")
-        } else if let width = scaling?.shift.count ?? featureNames?.count ?? architecture.inputSize {
+        } else if let width = scaling?.shift.count ?? featureNames?.count ?? encoding?.width ?? architecture.inputSize {
             let produced: [Int]
             do { produced = try architecture.outputShape(for: [width]) } catch {
                 throw DataError(path: path, "the architecture does not take the \(width) features the file describes: \(error.description)")
@@ -196,6 +202,20 @@ extension Model {
         return model
     }
 
+    /// The `feature_encoding` metadata, checked (``FeatureEncoding/problem(maximumWidth:)``): its
+    /// features must be the feature names (when stored) and no more than the parameter limit.
+    private static func decodeEncoding(_ file: SafeTensors, featureNames: [String]?, path: String) throws -> FeatureEncoding? {
+        guard let json = file.metadata["feature_encoding"] else { return nil }
+        let encoding: FeatureEncoding = try decode(json, key: "feature_encoding", path: path)
+        if let problem = encoding.problem(maximumWidth: ResourceLimits.current.parameters) {
+            throw DataError(path: path, "metadata 'feature_encoding' is not valid: \(problem)")
+        }
+        if let featureNames, featureNames != encoding.featureNames {
+            throw DataError(path: path, "metadata 'feature_encoding' is not valid: it gives \(encoding.width) features, not the \(featureNames.count) 'feature_names'")
+        }
+        return encoding
+    }
+
     /// Loads weights into `network` (which fixes the architecture), for files without Synapse
     /// metadata such as `safetensors.torch.save_file(model.state_dict(), path)` from PyTorch.
     /// Class names and scaling are taken from the metadata when present.
@@ -219,6 +239,7 @@ extension Model {
             model.classNames = decoded
         }
         if let names = file.metadata["feature_names"] { model.featureNames = try decodeNames(names, key: "feature_names", path: path) }
+        model.featureEncoding = try decodeEncoding(file, featureNames: model.featureNames, path: path)
         model.targetName = file.metadata["target_name"]
         if let name = file.metadata["loss"] {
             guard let loss = Loss(rawValue: name) else { throw DataError(path: path, "unknown loss '\(Excerpt.of(name))' in the metadata") }

@@ -42,6 +42,10 @@ public final class Model<Scalar: TensorScalar> {
     public var scalingMethod: FeatureScaling.Method?
     /// The scaling statistics, fitted on the training data by the first `fit` (or loaded).
     public var scaling: FeatureScaling?
+    /// How raw table columns became the features (text columns one-hot encoded, missing values
+    /// imputed), fitted on the training data and saved in the model file; nil when the features
+    /// were numbers taken as they are. ``featureNames`` are then the encoded features' names.
+    public var featureEncoding: FeatureEncoding?
     /// A language model's tokenizer (its vocabulary), saved in the model file.
     public var tokenizer: ByteTokenizer?
     /// A language model's context length: the longest sequence it was trained on and can attend

@@ -50,7 +50,7 @@ struct CSVDatasetTests {
     @Test("missing values: an error naming file:line:column, or dropped rows")
     func missing() throws {
         let text = "a,b,y\n1,2,0\n3,,1\n4,NA,0\n5,6,\n7,8,1\n"
-        #expect(throws: DataError(path: "m.csv", "missing value in column 'b' (leave such rows out with '--drop-missing', or missingValues: .dropRows in Swift)", line: 3, column: 3)) {
+        #expect(throws: DataError(path: "m.csv", "missing value in column 'b' (fill such values with '--impute', or leave their rows out with '--drop-missing'; missingValues: .dropRows in Swift)", line: 3, column: 3)) {
             try CSVDataset<Float>.parse(text, path: "m.csv", target: "y")
         }
         let dropped = try CSVDataset<Float>.parse(text, target: "y", missingValues: .dropRows)
@@ -65,7 +65,7 @@ struct CSVDatasetTests {
         #expect(throws: DataError(path: "-", "target column 'b' is named, but the file has no header row (give the column's number instead, counting from 1)")) {
             try CSVDataset<Float>.parse("1,2\n3,4\n", target: "b")
         }
-        #expect(throws: DataError(path: "-", "target column 6 does not exist: the file has 2 columns (1 to 2)")) {
+        #expect(throws: DataError(path: "-", "target column 6 does not exist (the file has 2 columns: 1 to 2)")) {
             try CSVDataset<Float>.parse("1,2\n3,4\n", target: 5)
         }
         #expect(throws: DataError(path: "-", "column 'a' cannot be both a feature and the target")) {

@@ -231,7 +231,7 @@ struct HostileDataTests {
         // …but are just names when the column holds class labels.
         #expect(try CSVDataset<Float>.parse("a,y\n1,inf\n2,cat\n", target: "y").classNames == ["cat", "inf"])
         // NaN is a missing value, as before: an error naming it, or a dropped row.
-        #expect(throws: DataError(path: "n.csv", "missing value in column 'b' (leave such rows out with '--drop-missing', or missingValues: .dropRows in Swift)", line: 3, column: 3)) {
+        #expect(throws: DataError(path: "n.csv", "missing value in column 'b' (fill such values with '--impute', or leave their rows out with '--drop-missing'; missingValues: .dropRows in Swift)", line: 3, column: 3)) {
             try CSVDataset<Float>.parse("a,b,y\n1,2,0\n3,NaN,1\n", path: "n.csv", target: "y")
         }
         let dropped = try CSVDataset<Float>.parse("a,b,y\n1,2,0\n3,nan,1\n4,-nan,1\n5,6,1\n", target: "y", missingValues: .dropRows)
@@ -273,17 +273,17 @@ struct HostileDataTests {
     func oneBasedColumns() throws {
         let row = (1...65).map(String.init).joined(separator: ",")
         let text = "\(row)\n\(row)\n"
-        #expect(throws: DataError(path: "w.csv", "target column 66 does not exist: the file has 65 columns (1 to 65)")) {
+        #expect(throws: DataError(path: "w.csv", "target column 66 does not exist (the file has 65 columns: 1 to 65)")) {
             try CSVDataset<Float>.parse(text, path: "w.csv", target: .index(65))
         }
-        #expect(throws: DataError(path: "w.csv", "feature column 100 does not exist: the file has 65 columns (1 to 65)")) {
+        #expect(throws: DataError(path: "w.csv", "feature column 100 does not exist (the file has 65 columns: 1 to 65)")) {
             try CSVDataset<Float>.parse(text, path: "w.csv", target: .index(0), features: [.index(99)])
         }
         let named = try #require(Hostile.error { _ = try CSVDataset<Float>.parse("1,2\n3,4\n", target: "x") })
         #expect(named.message == "target column 'x' is named, but the file has no header row (give the column's number instead, counting from 1)")
         #expect(!named.message.contains("0-based"))
         #expect(CSVColumn.index(3).description == "column 4" && CSVColumn.name("y").description == "'y'")
-        #expect(throws: DataError(path: "-", "target column 3 does not exist: the file has 2 columns (1 to 2)")) {
+        #expect(throws: DataError(path: "-", "target column 3 does not exist (the file has 2 columns: 1 to 2)")) {
             try CSVTable.parse("1,2\n3,4\n").numericDataset(targetColumn: 2, as: Float.self)
         }
     }
