@@ -15,7 +15,7 @@ import Foundation
 /// | `class_names` | `["cat","dog"]` (when known) |
 /// | `scaling` | `{"method":"standard","shift":[…],"scale":[…]}` (when fitted) |
 /// | `feature_names`, `target_name`, `loss` | the data's column names and the training loss (when known) |
-/// | `history` | the ``History`` of the last `fit`: per-epoch losses and metrics, best epoch (when trained; not in checkpoints) |
+/// | `history` | the ``History`` of the last `fit`: per-epoch losses, metrics, best epoch; epoch times 0 (when trained; not in checkpoints) |
 extension Model {
     /// The metadata value of `format`.
     public static var fileFormat: String { "synapse" }
@@ -54,9 +54,13 @@ extension Model {
         if let blockSize { metadata["block_size"] = String(blockSize) }
         if let scaling { metadata["scaling"] = try json(scaling) }
         else if let scalingMethod { metadata["scaling_method"] = scalingMethod.rawValue }
-        // A checkpoint's history is in its training state (this one would be an earlier fit's). A
-        // history holding NaN cannot be written as JSON: it is left out rather than failing the save.
-        if let history, extraMetadata[Self.trainingStateKey] == nil, let text = try? json(history) { metadata["history"] = text }
+        // A checkpoint's history is in its training state (this one would be an earlier fit's).
+        // Epoch times are left out (0), so the same run always writes the same bytes; a history
+        // holding NaN cannot be written as JSON: it is left out rather than failing the save.
+        if var stored = history, extraMetadata[Self.trainingStateKey] == nil {
+            for index in stored.epochs.indices { stored.epochs[index].seconds = 0 }
+            if let text = try? json(stored) { metadata["history"] = text }
+        }
         metadata.merge(extraMetadata) { _, extra in extra }
         var entries = Dictionary(network.namedState.map { ($0.name, SafeTensors.Entry($0.tensor)) }, uniquingKeysWith: { a, _ in a })
         for (name, tensor) in extraTensors { entries[name] = SafeTensors.Entry(tensor) }
