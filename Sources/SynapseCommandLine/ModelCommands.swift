@@ -337,16 +337,18 @@ extension InspectCommand {
 /// `synapse plot`: SVG pictures of a model.
 enum PlotCommand {
     static let help = """
-    Usage: synapse plot --model MODEL --kind network|boundary|confusion --out FILE.svg [--data PATH]
+    Usage: synapse plot --model MODEL --kind network|history|boundary|confusion --out FILE.svg [--data PATH]
 
     Draws the model as SVG:
       network    the layers and their connections (like the tutorial's figure; wide layers elided)
+      history    the training curves stored in the model file: loss (log scale when it spans more
+                 than two decades) and the main metric per epoch, the best epoch marked
       boundary   the decision regions of a classifier with 2 features, with the points of --data
       confusion  the confusion matrix of a classifier on --data, as a heatmap
 
     Options:
           --model MODEL     the model file (required; a lone MODEL argument works too)
-          --kind KIND       network, boundary or confusion (required)
+          --kind KIND       network, history, boundary or confusion (required)
           --out FILE.svg    where to write the SVG (required; written atomically)
           --data PATH       labelled data, for boundary and confusion
           --target COLUMN   target column name or 1-based number (default: the model's)
@@ -361,12 +363,12 @@ enum PlotCommand {
         let options = try Arguments(arguments, command: "plot", valued: Set(["model", "kind", "out", "data", "target", "targets"]).union(CSVReading.options), in: invocation)
         if options.flag("help") { invocation.print(help); return }
         let path = try CommandModel.path(options, command: "plot")
-        let kind = try options.choice("kind", ["network", "boundary", "confusion"], default: nil, command: "plot")
+        let kind = try options.choice("kind", ["network", "history", "boundary", "confusion"], default: nil, command: "plot")
         guard let kind else { throw CommandLineError.usage("missing required option '--kind'", command: "plot") }
         let out = try options.requiredPath("out", command: "plot")
         try invocation.checkOutputs([("--out", out)], inputs: [(options.string("model") == nil ? "MODEL" : "--model", path)] + ["data", "targets"].compactMap { name in options.path(name).map { ("--\(name)", $0) } },
                                     command: "plot")
-        if kind != "network" && options.string("data") == nil {
+        if kind != "network" && kind != "history" && options.string("data") == nil {
             throw CommandLineError.usage("missing required option '--data' (a '\(kind)' plot shows the model on data)", command: "plot")
         }
         let model = try CommandModel.load(path, in: invocation)
@@ -375,6 +377,8 @@ enum PlotCommand {
         if kind == "network" {
             document = Charts.network(try LayerSpec(describing: model.network), featureNames: model.featureNames,
                                       classNames: model.classNames, inputShape: model.exampleShape, title: "Network of \(name)")
+        } else if kind == "history" {
+            document = try PlotCommand.history(of: model, path: path, name: name)
         } else {
             guard case .classification = model.task else { throw CommandLineError.failure("\(path): a '\(kind)' plot needs a classifier") }
             let dataPath = try options.requiredPath("data", command: "plot")

@@ -323,7 +323,8 @@ enum GraphDiagram {
 }
 
 /// How wide text is drawn, estimated per character from DejaVu Sans's advance widths (the font the
-/// plots ask for first; Helvetica and Arial are narrower), so boxes are sized to their text.
+/// plots ask for first; Helvetica and Arial are narrower), rounded up, so boxes and canvases sized
+/// from it hold their text.
 enum TextMetrics {
     /// The width of `text` at font `size`, in pixels.
     static func width(_ text: String, size: Double, bold: Bool = false) -> Double {
@@ -332,15 +333,31 @@ enum TextMetrics {
             switch character {
             case "i", "j", "l", "I", "'", "|", ".", ",", ":", ";", "!", " ": ems += 0.33
             case "f", "t", "r", "(", ")", "[", "]", "-", "·": ems += 0.42
-            case "m", "w", "M", "W": ems += 0.95
+            case "m", "w", "M", "W", "%", "@": ems += 0.98
             case "0"..."9", "_": ems += 0.64
-            case "a"..."z": ems += 0.62
-            case "A"..."Z": ems += 0.75
+            case "a"..."z": ems += 0.64
+            case "A"..."Z": ems += 0.8
             case "→", "×", "⊕", "←", "…": ems += 0.84
-            default: ems += 0.8
+            default:
+                // Wide scripts (CJK, Hangul, full-width forms) take a whole em a character.
+                ems += (character.unicodeScalars.first?.value ?? 0) >= 0x1100 ? 1.0 : 0.8
             }
         }
         return ems * size * (bold ? 1.1 : 1)
+    }
+
+    /// `text`, shortened with "…" at the end until it is at most `width` pixels wide at `size`.
+    static func fitting(_ text: String, width: Double, size: Double, bold: Bool = false) -> String {
+        if Self.width(text, size: size, bold: bold) <= width { return text }
+        let budget = width - Self.width("…", size: size, bold: bold)
+        var used = 0.0, kept = ""
+        for character in text {
+            let advance = Self.width(String(character), size: size, bold: bold)
+            if used + advance > budget { break }
+            used += advance
+            kept.append(character)
+        }
+        return kept + "…"
     }
 }
 

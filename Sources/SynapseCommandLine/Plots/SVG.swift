@@ -85,13 +85,16 @@ struct SVG {
     }
 }
 
-/// A plotting area with data ranges mapped to pixels, and the axes drawn around it.
+/// A plotting area with data ranges mapped to pixels, and the axes drawn around it. Data are
+/// given in the axis's own units (a log-scale axis takes log10 of the values: ``LogScale``).
 struct PlotFrame {
     let left: Double, top: Double, width: Double, height: Double
     let xRange: ClosedRange<Double>, yRange: ClosedRange<Double>
 
     func x(_ value: Double) -> Double { left + (value - xRange.lowerBound) / max(xRange.upperBound - xRange.lowerBound, 1e-12) * width }
     func y(_ value: Double) -> Double { top + height - (value - yRange.lowerBound) / max(yRange.upperBound - yRange.lowerBound, 1e-12) * height }
+    var right: Double { left + width }
+    var bottom: Double { top + height }
 
     /// Roughly `count` round tick values covering `range`.
     static func ticks(_ range: ClosedRange<Double>, count: Int = 5) -> [Double] {
@@ -111,35 +114,76 @@ struct PlotFrame {
         return String(format: abs(value) < 0.01 ? "%.1e" : "%.3g", value)
     }
 
-    /// Axes with ticks, grid lines and axis titles.
-    func drawAxes(_ svg: inout SVG, xLabel: String, yLabel: String, integerX: Bool = false) {
+    /// Round ticks with their labels, for a linear axis over `range`: as many decimals as the step
+    /// needs, so neighbouring labels always differ.
+    static func linearTicks(_ range: ClosedRange<Double>, count: Int = 5) -> [(value: Double, label: String)] {
+        let values = ticks(range, count: count)
+        let step = values.count > 1 ? values[1] - values[0] : 0
+        guard step >= 1e-4, (values.map(abs).max() ?? 0) < 1e6 else { return values.map { ($0, label($0)) } }
+        // The fewest decimals that write every tick exactly (to a millionth of the step).
+        let decimals = (0...10).first { d in values.allSatisfy { abs((Double(String(format: "%.\(d)f", $0)) ?? .nan) - $0) < step * 1e-6 } } ?? 10
+        return values.map { ($0, String(format: "%.\(decimals)f", abs($0) < step * 1e-6 ? 0 : $0)) }
+    }
+
+    /// The widest tick label, in pixels, at the axes' 11 px.
+    static func labelWidth(_ ticks: [(value: Double, label: String)]) -> Double {
+        ticks.map { TextMetrics.width($0.label, size: 11) }.max() ?? 0
+    }
+
+    /// Axes with ticks, grid lines and axis titles; the y axis title sits `yTitleOffset` left of
+    /// the axis (room for the widest tick label). Titles longer than the axis are shortened with "…".
+    func drawAxes(_ svg: inout SVG, xLabel: String, yLabel: String, xTicks: [(value: Double, label: String)],
+                  yTicks: [(value: Double, label: String)], yTitleOffset: Double) {
         svg.beginGroup("axes")
-        for t in Self.ticks(yRange) {
-            svg.line(left, y(t), left + width, y(t), stroke: "#dddddd")
-            svg.text(Self.label(t), x: left - 6, y: y(t) + 4, size: 11, anchor: "end")
+        for t in yTicks {
+            svg.line(left, y(t.value), right, y(t.value), stroke: "#dddddd")
+            svg.text(t.label, x: left - 6, y: y(t.value) + 4, size: 11, anchor: "end")
         }
-        for t in Self.ticks(xRange) where !integerX || t == t.rounded() {
-            svg.line(x(t), top + height, x(t), top + height + 5, stroke: "#333")
-            svg.text(Self.label(t), x: x(t), y: top + height + 18, size: 11, anchor: "middle")
+        for t in xTicks {
+            svg.line(x(t.value), bottom, x(t.value), bottom + 5, stroke: "#333")
+            svg.text(t.label, x: x(t.value), y: bottom + 18, size: 11, anchor: "middle")
         }
-        svg.line(left, top + height, left + width, top + height, stroke: "#333", width: 1.2)
-        svg.line(left, top, left, top + height, stroke: "#333", width: 1.2)
-        svg.text(xLabel, x: left + width / 2, y: top + height + 36, size: 12, anchor: "middle")
-        svg.text(yLabel, x: left - 44, y: top + height / 2, size: 12, anchor: "middle", rotate: -90)
+        svg.line(left, bottom, right, bottom, stroke: "#333", width: 1.2)
+        svg.line(left, top, left, bottom, stroke: "#333", width: 1.2)
+        svg.text(TextMetrics.fitting(xLabel, width: width, size: 12), x: left + width / 2, y: bottom + 36, size: 12, anchor: "middle")
+        svg.text(TextMetrics.fitting(yLabel, width: height, size: 12), x: left - yTitleOffset, y: top + height / 2, size: 12, anchor: "middle", rotate: -90)
         svg.endGroup()
     }
 
-    /// A legend box of coloured entries at the top right of the frame.
-    func drawLegend(_ svg: inout SVG, _ entries: [(label: String, color: String, dashed: Bool)]) {
-        let boxWidth = 24 + Double(entries.map(\.label.count).max() ?? 0) * 7 + 12
-        let x0 = left + width - boxWidth - 8, y0 = top + 8
+    /// The room left of the axis that tick labels of `labelWidth` and the rotated y title need.
+    static func leftMargin(labelWidth: Double) -> Double { labelWidth + 6 + 10 + 14 + 8 }
+    /// How far left of the axis the y title's baseline goes, for tick labels of `labelWidth`.
+    static func yTitleOffset(labelWidth: Double) -> Double { labelWidth + 6 + 10 }
+
+    /// The width of a legend box with these labels (drawn by ``drawLegend(_:_:x:y:)``).
+    static func legendWidth(_ labels: [String]) -> Double {
+        34 + (labels.map { TextMetrics.width($0, size: 11) }.max() ?? 0) + 10
+    }
+
+    /// A legend box of entries at (`x`, `y`), its top left corner: a line for a series (dashed or
+    /// not), a dotted vertical line for an epoch marker. Callers put it beside the plot, never on it.
+    func drawLegend(_ svg: inout SVG, _ entries: [LegendEntry], x x0: Double, y y0: Double) {
+        guard !entries.isEmpty else { return }
         svg.beginGroup("legend")
-        svg.rect(x: x0, y: y0, width: boxWidth, height: Double(entries.count) * 18 + 8, fill: "#ffffff", stroke: "#999999", opacity: 0.9)
+        svg.rect(x: x0, y: y0, width: Self.legendWidth(entries.map(\.label)), height: Double(entries.count) * 18 + 8, fill: "#ffffff", stroke: "#999999")
         for (i, entry) in entries.enumerated() {
-            let y = y0 + 14 + Double(i) * 18
-            svg.line(x0 + 6, y - 4, x0 + 22, y - 4, stroke: entry.color, width: 3, dash: entry.dashed ? "5,3" : nil)
-            svg.text(entry.label, x: x0 + 28, y: y, size: 11)
+            let y = y0 + 17 + Double(i) * 18
+            switch entry.symbol {
+            case .line(let dashed):
+                svg.line(x0 + 6, y - 4, x0 + 26, y - 4, stroke: entry.color, width: 3, dash: dashed ? "5,3" : nil)
+            case .marker:
+                svg.line(x0 + 16, y - 11, x0 + 16, y + 3, stroke: entry.color, width: 1.5, dash: "3,2")
+                svg.circle(x0 + 16, y - 4, radius: 3.5, fill: "#ffffff", stroke: entry.color, strokeWidth: 1.5)
+            case .none: break
+            }
+            svg.text(entry.label, x: x0 + 34, y: y, size: 11)
         }
         svg.endGroup()
     }
+}
+
+/// One line of a plot's legend.
+struct LegendEntry {
+    enum Symbol { case line(dashed: Bool), marker, none }
+    var label: String, color: String, symbol: Symbol
 }

@@ -16,6 +16,7 @@ import Foundation
 /// | `scaling` | `{"method":"standard","shift":[…],"scale":[…]}` (when fitted) |
 /// | `feature_names`, `target_name`, `loss` | the data's column names and the training loss (when known) |
 /// | `feature_encoding` | ``FeatureEncoding``: `{"columns":[{"name":"color","categories":["blue","red"],"fillCategory":"red"},{"name":"size","fill":2.5}],"imputation":"mean"}` (when text columns were one-hot encoded or missing values imputed) |
+/// | `history` | the ``History`` of the last `fit`: per-epoch losses, metrics, best epoch; epoch times 0 (when trained; not in checkpoints) |
 extension Model {
     /// The metadata value of `format`.
     public static var fileFormat: String { "synapse" }
@@ -55,6 +56,13 @@ extension Model {
         if let featureEncoding { metadata["feature_encoding"] = try json(featureEncoding) }
         if let scaling { metadata["scaling"] = try json(scaling) }
         else if let scalingMethod { metadata["scaling_method"] = scalingMethod.rawValue }
+        // A checkpoint's history is in its training state (this one would be an earlier fit's).
+        // Epoch times are left out (0), so the same run always writes the same bytes; a history
+        // holding NaN cannot be written as JSON: it is left out rather than failing the save.
+        if var stored = history, extraMetadata[Self.trainingStateKey] == nil {
+            for index in stored.epochs.indices { stored.epochs[index].seconds = 0 }
+            if let text = try? json(stored) { metadata["history"] = text }
+        }
         metadata.merge(extraMetadata) { _, extra in extra }
         var entries = Dictionary(network.namedState.map { ($0.name, SafeTensors.Entry($0.tensor)) }, uniquingKeysWith: { a, _ in a })
         for (name, tensor) in extraTensors { entries[name] = SafeTensors.Entry(tensor) }
@@ -189,8 +197,10 @@ extension Model {
         do { network = try architecture.makeLayer(as: Scalar.self) } catch {
             throw invalid("architecture", "\(error)")
         }
+        let history = try file.metadata["history"].map { try decodeHistory($0, path: path) }
         let model = try load(file, path: path, network: network, task: task)
         model.loss = loss
+        model.history = history
         model.classNames = classNames
         model.tokenizer = tokenizer
         model.blockSize = blockSize
@@ -284,6 +294,24 @@ extension Model {
             throw invalid("feature \(bad + 1) has shift \(scaling.shift[bad]) and scale \(scaling.scale[bad]) (both must lie within float32's range, the scale a normal non-zero number)")
         }
         return scaling
+    }
+
+    /// The `history` metadata, checked: one log per epoch numbered in order, a best epoch among
+    /// them, a bounded number of metrics with names and a stop reason of bounded length.
+    private static func decodeHistory(_ text: String, path: String) throws -> History {
+        let history: History = try decode(text, key: "history", path: path)
+        func invalid(_ problem: String) -> DataError { DataError(path: path, "metadata 'history' is not valid: \(problem)") }
+        for (index, log) in history.epochs.enumerated() where log.epoch != index {
+            throw invalid("epoch log \(index + 1) is numbered \(log.epoch), expected \(index)")
+        }
+        if let best = history.bestEpoch, !history.epochs.indices.contains(best) {
+            throw invalid("best epoch \(best) is not one of its \(history.epochs.count) epochs")
+        }
+        if let reason = history.stopReason, reason.utf8.count > 10_000 { throw invalid("the stop reason is \(reason.utf8.count) bytes long") }
+        if let log = history.epochs.first(where: { $0.metrics.count > 100 || $0.metrics.keys.contains { $0.utf8.count > ResourceLimits.nameLength } }) {
+            throw invalid("epoch \(log.epoch + 1) has \(log.metrics.count) metrics, or a metric name over \(ResourceLimits.nameLength) bytes")
+        }
+        return history
     }
 
     /// A list of class or feature names, each at most ``ResourceLimits/nameLength`` bytes.

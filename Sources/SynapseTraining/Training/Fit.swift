@@ -55,7 +55,10 @@ extension Model {
                     resumingFrom resumed: TrainingState? = nil) throws -> History {
         let run = try TrainingRun(model: self, data: data, optimizer: optimizer, epochs: epochs, options: options)
         if let resumed { try run.resume(from: resumed) }
-        return try run.train()
+        var history = try run.train()
+        history.bestEpoch = options.callbacks.lazy.compactMap { ($0 as? EarlyStopping<Scalar>)?.bestEpoch }.first
+        self.history = history
+        return history
     }
 }
 

@@ -32,6 +32,9 @@ public struct History: Sendable, Equatable, Codable {
     public var epochs: [EpochLog] = []
     /// Why training ended early (early stopping, a callback), if it did.
     public var stopReason: String?
+    /// The 0-based epoch early stopping judged best (whose weights the model keeps when it restores
+    /// the best weights); nil when no early stopping watched the run.
+    public var bestEpoch: Int?
 
     /// The training loss of every epoch.
     public var losses: [Double] { epochs.map(\.loss) }

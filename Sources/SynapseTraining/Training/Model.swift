@@ -51,6 +51,10 @@ public final class Model<Scalar: TensorScalar> {
     /// A language model's context length: the longest sequence it was trained on and can attend
     /// over (generation keeps the last `blockSize` tokens). Saved in the model file.
     public var blockSize: Int?
+    /// The per-epoch record of the last `fit` (or of the run it resumed), saved in the model file
+    /// so its training curves can be drawn later (`synapse plot --kind history`); nil before any `fit`.
+    /// The file keeps everything but the epochs' wall-clock `seconds` (loaded as 0).
+    public var history: History?
     /// What a program should tell its user about the file this model was loaded from (a file
     /// without a checksum, say); empty for a model built in memory or loaded from a verified file.
     public internal(set) var warnings: [String] = []
