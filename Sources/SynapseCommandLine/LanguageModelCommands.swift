@@ -7,7 +7,7 @@ enum LanguageModelTraining {
     /// The options of a language-model run (the others of `train` are about tables of features).
     static let options: Set<String> = ["data", "out", "arch", "task", "optimizer", "lr", "lr-schedule", "epochs", "batch-size",
                                        "validation-split", "seed", "plot", "config", "checkpoint", "resume", "quiet", "block-size",
-                                       "weight-decay", "clip-norm"]
+                                       "weight-decay", "clip-norm", "schedule", "threads"]
     /// The settings a language model's checkpoint may store and a resumed run adopts (each checked like its flag).
     static let storedSettings: Set<String> = options.subtracting(TrainCommand.perInvocation).union(["planned-epochs"])
 
@@ -34,7 +34,7 @@ enum LanguageModelTraining {
             learningRate = try options.double("lr", default: 1e-3, in: 1e-12...10, command: "train")
             weightDecay = try options.double("weight-decay", default: 0.1, in: 0...10, command: "train")
             clipNorm = try options.double("clip-norm", default: 1, in: 0...1e6, command: "train")
-            scheduleName = try options.choice("lr-schedule", ["constant", "cosine"], default: "constant", command: "train")!
+            scheduleName = try options.choice(TrainCommand.scheduleOption(options), ["constant", "cosine"], default: "constant", command: "train")!
             if options.string("weight-decay") != nil, optimizerName != "adamw" {
                 throw CommandLineError.usage("'--weight-decay' goes with '--optimizer adamw'", command: "train")
             }

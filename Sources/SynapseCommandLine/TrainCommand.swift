@@ -37,7 +37,8 @@ enum TrainCommand {
                                    language-model: PATH is a text file and the network learns the
                                    next byte (see "Language models" below)
           --scale standard|minmax|global|none
-                                   feature scaling fitted on the training rows (default: standard)
+                                   feature scaling fitted on the training rows (default: standard;
+                                   global, one mean and deviation over all pixels, for an MNIST directory)
     Network and training:
           --layers N,N,...         hidden layer sizes (default: 100; 'none' for no hidden layer)
           --activation NAME        hidden activation (default: relu; also \(ActivationFunction.hiddenLayerNames.filter { $0 != "relu" }.joined(separator: ", ")))
@@ -50,14 +51,37 @@ enum TrainCommand {
                                    regression: mse (default), mae, huber
           --optimizer NAME         adam (default), adamw, sgd, rmsprop, adagrad, lion
           --lr RATE                learning rate (default: 0.001; 0.01 for sgd and adagrad, 0.0001 for lion)
-      --lr-schedule NAME       constant (default), or cosine: from --lr down to 0 over all the run's
-                               steps, set before every step (PyTorch's CosineAnnealingLR per batch)
-          --epochs N|auto          epochs (default: auto, about 2 000 updates, 20 to 500 epochs)
+          --weight-decay X         L2 penalty added to the gradient (sgd, adam, rmsprop, adagrad), decoupled
+                                   for adamw and lion (default: 0; 0.01 for adamw)
+          --momentum X             momentum in [0, 1) of sgd (default: 0.9) or rmsprop (default: 0)
+          --nesterov               Nesterov momentum (sgd)
+          --dropout P              dropout after every hidden layer, drop probability in [0, 0.99] (default: 0)
+          --clip-norm X            clip the gradients' global norm to X before every step (default: none)
+          --class-weight balanced|none
+                                   balanced: weigh each class n / (classes · n_class) in the loss, so
+                                   rare classes count as much as common ones (cross_entropy; default: none)
+          --schedule NAME          learning-rate schedule: constant (default); cosine: from --lr down to 0
+                                   over the run's steps (PyTorch's CosineAnnealingLR per batch); step: ×0.1
+                                   after each third of the epochs; plateau: ×0.1 when --monitor has not
+                                   improved for half the --early-stopping patience. cosine and step need
+                                   '--epochs N'. '--lr-schedule' is the old spelling, still accepted
+          --epochs N|auto[:CAP]    epochs (default: auto: until --monitor has not improved by more than
+                                   0.0001 for --early-stopping epochs, at most CAP epochs (default 1000),
+                                   with a warning when CAP is reached first, like scikit-learn's tol)
           --batch-size N           examples per update (default: 32)
-          --validation-split F     fraction held out to measure generalisation (default: 0.1; 0 for none)
-          --early-stopping N       stop after N epochs without val_loss improvement and keep the best
-                                   weights (default: 10 with validation data; 0 to train every epoch)
-          --seed N                 seeds initialisation, the split and shuffling (default: 42)
+          --validation-split F     fraction held out to measure generalisation and stop early (default:
+                                   0.1 for 1000 rows or more, 0 below, so every row of small data trains)
+          --monitor NAME           what early stopping watches: val_loss (default with validation data),
+                                   val_accuracy (classifiers; better on large validation sets such as
+                                   MNIST's, where the loss can rise while accuracy still improves), or
+                                   loss (the training loss; the default without validation data). The
+                                   best epoch's weights are kept
+          --early-stopping N       stop after N epochs without an improvement of --monitor by more than
+                                   0.0001 and keep the best weights (default: 10 with validation data or
+                                   '--epochs auto'; 0 to train every epoch)
+          --seed N                 seeds initialisation, the split, shuffling and dropout (default: 42)
+          --threads N              threads for the kernels (default: the SYNAPSE_NUM_THREADS environment
+                                   variable, else every core); results do not depend on it
     Output:
           --out MODEL.safetensors  where to save the model (required; written atomically)
           --plot HISTORY.svg       also write the training curves as SVG
@@ -102,12 +126,12 @@ enum TrainCommand {
     static let valued: Set<String> = Set(["data", "target", "features", "targets", "task", "scale", "layers", "activation", "loss",
                                       "optimizer", "lr", "lr-schedule", "epochs", "batch-size", "validation-split", "early-stopping", "seed",
                                       "out", "plot", "config", "arch", "checkpoint", "resume", "block-size", "weight-decay", "clip-norm",
-                                      "impute"]).union(CSVReading.options)
+                                      "impute", "schedule", "momentum", "dropout", "class-weight", "monitor", "threads"]).union(CSVReading.options)
     /// Options that are not part of a run's settings (a resumed run may change them). Paths are
     /// among them: a checkpoint never supplies a path to read or write.
     static let perInvocation: Set<String> = ["data", "targets", "out", "plot", "config", "checkpoint", "resume", "quiet", "epochs",
-                                             "planned-epochs", "arch"]
-    static let flags: Set<String> = ["quiet", "drop-missing"]
+                                             "planned-epochs", "arch", "threads"]
+    static let flags: Set<String> = ["quiet", "drop-missing", "nesterov"]
     /// The settings a checkpoint may store and a resumed run adopts (each checked like its flag).
     static let storedSettings: Set<String> = valued.union(flags).subtracting(perInvocation).union(["planned-epochs"])
 
@@ -127,6 +151,17 @@ enum TrainCommand {
         var fixedEpochs: Int?
         /// `--early-stopping`, nil when not given (the default depends on whether there is validation data).
         var patience: Int?
+        /// `--epochs auto[:CAP]`'s cap (nil with a fixed number of epochs).
+        var autoEpochCap: Int?
+        /// nil: the data's default (``TrainingDefaults/validationSplit(rows:)``).
+        var givenSplit: Double?
+        var weightDecay: Double?
+        var momentum: Double?
+        var nesterov: Bool
+        var dropout: Double
+        var clipNorm: Double?
+        var balancedClasses: Bool
+        var monitor: String?
 
         init(_ options: Arguments) throws {
             taskChoice = try options.choice("task", ["classify", "regress", "language-model"], default: nil, command: "train")
@@ -139,17 +174,33 @@ enum TrainCommand {
             optimizerName = try options.choice("optimizer", OptimizerChoice.allCases.map(\.rawValue), default: "adam", command: "train")!
             learningRate = try options.double("lr", default: (OptimizerChoice(rawValue: optimizerName) ?? .adam).defaultLearningRate,
                                               in: 1e-12...10, command: "train")
-            schedule = try options.choice("lr-schedule", ["constant", "cosine"], default: "constant", command: "train")!
+            schedule = try options.choice(TrainCommand.scheduleOption(options), ["constant", "cosine", "step", "plateau"], default: "constant", command: "train")!
             batchSize = try options.integer("batch-size", default: 32, in: 1...1_000_000, command: "train")
             split = try options.double("validation-split", default: 0.1, in: 0...0.9, command: "train")
+            givenSplit = options.string("validation-split") == nil ? nil : split
             seed = try options.integer("seed", default: 42, in: 0...Int(UInt32.max), command: "train")
             lossName = try options.choice("loss", Loss.allCases.map(\.rawValue), default: nil, command: "train")
-            let epochsText = options.string("epochs") ?? "auto"
-            fixedEpochs = epochsText == "auto" ? nil : try options.integer("epochs", default: 0, in: 1...1_000_000, command: "train")
+            (fixedEpochs, autoEpochCap) = try TrainCommand.epochs(options.string("epochs") ?? "auto", option: "--epochs")
             patience = try options.string("early-stopping").map { _ in try options.integer("early-stopping", default: 0, in: 0...1_000_000, command: "train") }
             try TrainCommand.checkPlannedEpochs(options)
             _ = try CSVReading(options, command: "train", imputing: true)
             (delimiter, header, impute) = (options.string("delimiter") ?? "auto", options.string("header") ?? "auto", options.string("impute") ?? "none")
+            weightDecay = options.string("weight-decay") == nil ? nil : try options.double("weight-decay", default: 0, in: 0...10, command: "train")
+            momentum = options.string("momentum") == nil ? nil : try options.double("momentum", default: 0, in: 0...0.999, command: "train")
+            nesterov = options.flag("nesterov")
+            dropout = try options.double("dropout", default: 0, in: 0...0.99, command: "train")
+            let clip = try options.double("clip-norm", default: 0, in: 0...1e6, command: "train")
+            clipNorm = clip > 0 ? clip : nil
+            balancedClasses = try options.choice("class-weight", ["none", "balanced"], default: "none", command: "train") == "balanced"
+            monitor = try options.choice("monitor", TrainingDefaults.monitors, default: nil, command: "train")
+            // The optimizer settings must fit the optimizer (momentum for sgd and rmsprop, Nesterov for sgd).
+            do {
+                _ = try (OptimizerChoice(rawValue: optimizerName) ?? .adam).make(parameters: [Tensor<Float>](), learningRate: learningRate,
+                                                                                 weightDecay: weightDecay, momentum: momentum, nesterov: nesterov)
+            } catch {
+                let flag = ["momentum": "--momentum", "nesterov": "--nesterov", "weight decay": "--weight-decay"][error.setting] ?? "--lr"
+                throw CommandLineError.usage("option '\(flag)' \(error.description) (--optimizer \(optimizerName))", command: "train")
+            }
         }
 
         /// How the CSV file is read: `--delimiter`, `--header` and `--impute` as given (`auto`, `auto`, `none` by default).
@@ -160,11 +211,18 @@ enum TrainCommand {
         /// resumed run refuses any setting that differs, even one the first run left at its
         /// default. The network, loss and task are added by the run, which knows them. A setting
         /// added to `train` belongs here too (`TrainCommandConsistencyTests` checks it).
-        func storedOptions(patience: Int) -> [String: String] {
-            var options = ["scale": scaleName, "optimizer": optimizerName, "lr": "\(learningRate)", "lr-schedule": schedule,
+        ///
+        /// `split`, `patience` and `monitor` are the run's, which depend on the data when not given.
+        /// `--weight-decay` and `--momentum` are stored when given (absent: the optimizer's own).
+        func storedOptions(patience: Int, split: Double, monitor: String?) -> [String: String] {
+            var options = ["scale": scaleName, "optimizer": optimizerName, "lr": "\(learningRate)", "lr-schedule": schedule, "schedule": schedule,
                            "batch-size": String(batchSize), "validation-split": "\(split)", "seed": String(seed), "early-stopping": String(patience),
-                           "delimiter": delimiter, "header": header, "impute": impute]
+                           "delimiter": delimiter, "header": header, "impute": impute, "dropout": "\(dropout)", "clip-norm": "\(clipNorm ?? 0)",
+                           "class-weight": balancedClasses ? "balanced" : "none"]
             if let lossName { options["loss"] = lossName }
+            if let monitor { options["monitor"] = monitor }
+            if let weightDecay { options["weight-decay"] = "\(weightDecay)" }
+            if let momentum { options["momentum"] = "\(momentum)" }
             return options
         }
     }
@@ -179,7 +237,7 @@ enum TrainCommand {
         stored.removeValue(forKey: "arch")
         if let defaults = try? Settings(Arguments(options: stored)) {   // an invalid stored setting is refused by adoptSettings's check
             let patience = defaults.patience ?? (defaults.split > 0 ? 10 : 0)
-            for (key, value) in defaults.storedOptions(patience: patience) { compared[key] = (value, "its default") }
+            for (key, value) in defaults.storedOptions(patience: patience, split: defaults.split, monitor: defaults.monitor) { compared[key] = (value, "its default") }
         }
         let model = resumed.model
         switch model.task {
@@ -215,13 +273,31 @@ enum TrainCommand {
     }
 
     /// Checks the `planned-epochs` a checkpoint stores (the first run's total, which a resumed run
-    /// takes when `--epochs` is not given): an integer in 1...1000000 when present.
+    /// takes when `--epochs` is not given): an integer in 1...1000000 (or `auto[:CAP]`) when present.
     static func checkPlannedEpochs(_ options: Arguments) throws {
         if let planned = options.string("planned-epochs") {
-            guard let value = Int(planned), (1...1_000_000).contains(value) else {
-                throw CommandLineError.usage("'planned-epochs' must be an integer in 1...1000000, got '\(Excerpt.of(planned))'", command: "train")
-            }
+            _ = try epochs(planned, option: "'planned-epochs'")
         }
+    }
+
+    /// `--epochs`' value: a number in 1...1000000 (fixed), or `auto` / `auto:CAP` (until converged,
+    /// at most CAP epochs, ``TrainingDefaults/maximumAutoEpochs`` by default).
+    static func epochs(_ text: String, option: String) throws -> (fixed: Int?, cap: Int?) {
+        let word = text.lowercased()
+        if word == "auto" { return (nil, TrainingDefaults.maximumAutoEpochs) }
+        if word.hasPrefix("auto:"), let cap = Int(word.dropFirst(5)), (1...1_000_000).contains(cap) { return (nil, cap) }
+        if let fixed = Int(text), (1...1_000_000).contains(fixed) { return (fixed, nil) }
+        throw CommandLineError.usage("option \(option.hasPrefix("--") ? "'\(option)'" : option) expects a number of epochs in 1...1000000, 'auto' or 'auto:CAP' (CAP in 1...1000000), got '\(Excerpt.of(text))'", command: "train")
+    }
+
+    /// The option that names the learning-rate schedule: `--schedule`, or its old spelling
+    /// `--lr-schedule` when only that is given; both with different values is a usage error.
+    static func scheduleOption(_ options: Arguments) throws -> String {
+        guard let old = options.string("lr-schedule") else { return "schedule" }
+        if let new = options.string("schedule"), new.lowercased() != old.lowercased() {
+            throw CommandLineError.usage("'--schedule \(Excerpt.of(new))' and '--lr-schedule \(Excerpt.of(old))' differ: '--lr-schedule' is the old spelling of '--schedule'; give one", command: "train")
+        }
+        return "lr-schedule"
     }
 
     /// Checks `train`'s outputs before any work (``Invocation/checkOutputs(_:inputs:command:)``):
@@ -243,6 +319,20 @@ enum TrainCommand {
         var options = try Arguments(arguments, command: "train", valued: valued, flags: flags, in: invocation)
         if options.flag("help") { invocation.print(help); return }
         if let config = options.path("config") { try options.merge(configFile: config, command: "train", valued: valued, flags: flags) }
+        if options.string("threads") != nil {
+            let threads = try options.integer("threads", default: 1, in: 1...4096, command: "train")
+            let previous = Parallel.threadCountOverride
+            Parallel.threadCountOverride = threads
+            defer { Parallel.threadCountOverride = previous }
+            try train(options, in: invocation)
+        } else {
+            try train(options, in: invocation)
+        }
+    }
+
+    /// `train` after `--help`, `--config` and `--threads`: a language model's run, or a table's.
+    static func train(_ options: Arguments, in invocation: Invocation) throws {
+        var options = options
         if options.string("task")?.lowercased() == "language-model" {
             try LanguageModelTraining.run(options, in: invocation)
             return
@@ -266,12 +356,16 @@ enum TrainCommand {
         }
         let settings = options.options.filter { !perInvocation.contains($0.key) }
         let parsed = try Settings(options)
-        let (taskChoice, scaleName, hidden, activation) = (parsed.taskChoice, parsed.scaleName, parsed.hidden, parsed.activation)
-        let (optimizerName, learningRate, batchSize, split, seed) = (parsed.optimizerName, parsed.learningRate, parsed.batchSize, parsed.split, parsed.seed)
+        let (taskChoice, hidden, activation) = (parsed.taskChoice, parsed.hidden, parsed.activation)
+        let (optimizerName, learningRate, batchSize, seed) = (parsed.optimizerName, parsed.learningRate, parsed.batchSize, parsed.seed)
+        // An MNIST-layout directory (images) is scaled globally unless --scale says otherwise.
+        var isDirectory: ObjCBool = false
+        let images = !path.isStandardStream && FileManager.default.fileExists(atPath: path.location, isDirectory: &isDirectory) && isDirectory.boolValue
+        let scaleName = options.string("scale") == nil ? TrainingDefaults.scaling(images: images).rawValue : parsed.scaleName
         let (lossName, fixedEpochs, scheduleName) = (parsed.lossName, parsed.fixedEpochs, parsed.schedule)
         let architecture = resumed != nil ? nil : try options.path("arch").map(readArchitecture)
-        if architecture != nil, options.string("layers") != nil || options.string("activation") != nil {
-            throw CommandLineError.usage("'--arch' describes the whole network; it cannot be combined with '--layers' or '--activation'", command: "train")
+        if architecture != nil, options.string("layers") != nil || options.string("activation") != nil || options.string("dropout") != nil {
+            throw CommandLineError.usage("'--arch' describes the whole network; it cannot be combined with '--layers', '--activation' or '--dropout'", command: "train")
         }
         let quiet = options.flag("quiet")
 
@@ -334,6 +428,18 @@ enum TrainCommand {
                 throw CommandLineError.usage("the network \(networkLine.components(separatedBy: ",")[0]) would have \(LayerSpec.sequential(sizes).parameterCount.map(String.init) ?? "more than 2^63") parameters, over the limit of \(limit) (SYNAPSE_MAX_PARAMETERS raises it)", command: "train")
             }
             network = Sequential<Float>.mlp(sizes: [features] + hidden + [outputs], activation: activation, generator: &generator)
+            if parsed.dropout > 0, let mlp = network as? Sequential<Float> {
+                // Dropout after each hidden activation, each layer's masks seeded from --seed and its place.
+                var layers: [any Layer<Float>] = []
+                for layer in mlp.layers {
+                    layers.append(layer)
+                    if layer is Activation<Float> {
+                        layers.append(Dropout<Float>(rate: parsed.dropout, seed: UInt32(truncatingIfNeeded: seed &+ 1000 &+ layers.count)))
+                    }
+                }
+                network = Sequential<Float>(layers)
+                networkLine += ", dropout \(parsed.dropout)"
+            }
         }
         let model: Model<Float>
         if let resumed {
@@ -355,8 +461,14 @@ enum TrainCommand {
         model.loss = loss
 
         let parameters = model.parameters
-        let optimizer: any Optimizer<Float> = (OptimizerChoice(rawValue: optimizerName) ?? .adam).make(parameters: parameters, learningRate: learningRate)
+        let optimizer: any Optimizer<Float>
+        do {
+            optimizer = try (OptimizerChoice(rawValue: optimizerName) ?? .adam).make(parameters: parameters, learningRate: learningRate,
+                                                                                      weightDecay: parsed.weightDecay, momentum: parsed.momentum,
+                                                                                      nesterov: parsed.nesterov)
+        } catch { throw CommandLineError.usage("--optimizer \(optimizerName): \(error.setting) \(error.description)", command: "train") }
         let rows = data.dataset.count
+        let split = parsed.givenSplit ?? TrainingDefaults.validationSplit(rows: rows)
         let validates = split > 0 && rows >= 10
         let validation: Validation<Float> = validates ? .split(split) : .none
         let trainingRows = validates ? rows - Int((Double(rows) * split).rounded()) : rows
@@ -364,43 +476,77 @@ enum TrainCommand {
         guard min(batchSize, trainingRows) <= largestBatch else {
             throw CommandLineError.usage("a batch of \(batchSize) examples would hold more than \(limit) activation values in one layer of this network; use '--batch-size \(largestBatch)' or less (SYNAPSE_MAX_PARAMETERS raises the limit)", command: "train")
         }
-        let epochs = fixedEpochs ?? TrainingDefaults.epochs(trainingRows: trainingRows, batchSize: batchSize)
-        // Cosine annealing per step from --lr to 0 over the planned epochs (PyTorch's CosineAnnealingLR, T_max = all steps).
+        let epochs = fixedEpochs ?? parsed.autoEpochCap ?? TrainingDefaults.maximumAutoEpochs
+        if fixedEpochs == nil, scheduleName == "cosine" || scheduleName == "step" {
+            throw CommandLineError.usage("'--schedule \(scheduleName)' needs a number of epochs ('--epochs N'): with '--epochs auto' the run's length is not known (or use '--schedule plateau')", command: "train")
+        }
+        // Cosine annealing per step from --lr to 0 over the planned epochs (PyTorch's CosineAnnealingLR, T_max = all steps);
+        // step: ×0.1 after each third of the epochs (PyTorch's StepLR, counted in steps).
         let batchesPerEpoch = (trainingRows + batchSize - 1) / batchSize
-        let schedule: (any LearningRateSchedule)? = scheduleName == "cosine"
-            ? CosineWithWarmup(base: learningRate, warmupSteps: 0, totalSteps: max(1, epochs.multipliedReportingOverflow(by: batchesPerEpoch).partialValue))
-            : nil
-        let patience = try options.integer("early-stopping", default: validates ? 10 : 0, in: 0...1_000_000, command: "train")
+        let totalSteps = max(1, epochs.multipliedReportingOverflow(by: batchesPerEpoch).partialValue)
+        let schedule: (any LearningRateSchedule)? = switch scheduleName {
+        case "cosine": CosineWithWarmup(base: learningRate, warmupSteps: 0, totalSteps: totalSteps)
+        case "step": StepDecay(base: learningRate, stepSize: max(1, ((epochs + 2) / 3).multipliedReportingOverflow(by: batchesPerEpoch).partialValue), gamma: 0.1)
+        default: nil
+        }
+        // Stopping: --monitor (val_accuracy for a classifier, val_loss for a regression, the training loss without validation data).
+        var classification = false
+        if case .classification = task { classification = true }
+        let monitor = parsed.monitor ?? TrainingDefaults.monitor(classification: classification, validates: validates)
+        if monitor.hasPrefix("val_"), !validates {
+            throw CommandLineError.usage("'--monitor \(monitor)' needs validation data ('--validation-split' above 0; below \(TrainingDefaults.smallDataRows) rows none is held out by default)", command: "train")
+        }
+        if monitor == "val_accuracy", !classification {
+            throw CommandLineError.usage("'--monitor val_accuracy' is for classifiers; a regression watches val_loss or loss", command: "train")
+        }
+        let patience = try options.integer("early-stopping", default: validates || fixedEpochs == nil ? TrainingDefaults.patience : 0,
+                                           in: 0...1_000_000, command: "train")
         var callbacks: [any TrainingCallback<Float>] = []
         if patience > 0 {
-            guard validates else {
-                throw CommandLineError.usage("'--early-stopping' needs validation data ('--validation-split' above 0)", command: "train")
+            callbacks.append(EarlyStopping<Float>(monitor: monitor, patience: patience, minimumDelta: TrainingDefaults.tolerance))
+        }
+        if scheduleName == "plateau" {
+            let plateau = ReduceOnPlateau(mode: TrainingDefaults.maximizes(monitor) ? .max : .min, factor: 0.1,
+                                          patience: max(1, (patience > 0 ? patience : TrainingDefaults.patience) / 2))
+            callbacks.append(ReduceLearningRateOnPlateau<Float>(monitor: monitor, plateau: plateau))
+        }
+        var classWeights: [Double]? = nil
+        if parsed.balancedClasses {
+            guard case .classification(let classes) = task, loss == .softmaxCrossEntropy else {
+                throw CommandLineError.usage("'--class-weight balanced' is for classifiers trained with cross_entropy", command: "train")
             }
-            callbacks.append(EarlyStopping<Float>(monitor: "val_loss", patience: patience))
+            classWeights = ClassWeights.balanced(labels: data.dataset.labels, classes: classes)
         }
 
         invocation.print("data: \(Wording.count(rows, "row")), \(Wording.count(features, "feature"))\(data.droppedRows > 0 ? " (\(Wording.count(data.droppedRows, "row")) with missing values dropped by '--drop-missing')" : "")")
         if let encoding = data.featureEncoding { invocation.print("encoding: " + DataSource.describe(encoding)) }
         invocation.print("task: \(reason); loss: \(loss.rawValue)\(lossName == nil ? " (default)" : "")")
         invocation.print("network: \(networkLine), \(Wording.count(model.network.parameterCount, "parameter"))")
-        invocation.print("training: \(optimizerName) lr \(Wording.number(learningRate))\(schedule == nil ? "" : " (cosine to 0)"), \(Wording.count(epochs, "epoch"))\(fixedEpochs == nil ? " (auto)" : ""), batch \(batchSize), scaling \(scaleName)"
-              + (!validates ? ", no validation" : ", validation \(Wording.number(split * 100)) %") + (patience > 0 ? ", early stopping after \(Wording.count(patience, "epoch")) without improvement" : ""))
+        let scheduleNote = ["cosine": " (cosine to 0)", "step": " (×0.1 every \((epochs + 2) / 3) epochs)", "plateau": " (×0.1 on plateaus of \(monitor))"][scheduleName] ?? ""
+        let epochsNote = fixedEpochs == nil ? "epochs auto (at most \(epochs))" : Wording.count(epochs, "epoch")
+        let validationNote = validates ? ", validation \(Wording.number(split * 100)) %"
+            : (parsed.givenSplit == nil && rows < TrainingDefaults.smallDataRows ? ", no validation (under \(TrainingDefaults.smallDataRows) rows every row trains)" : ", no validation")
+        let stoppingNote = patience > 0 ? ", stopping when \(monitor) has not improved by \(TrainingDefaults.tolerance) for \(patience) epochs (best weights kept)" : ""
+        invocation.print("training: \(optimizerName) lr \(Wording.number(learningRate))\(scheduleNote), \(epochsNote), batch \(batchSize), scaling \(scaleName)"
+              + validationNote + stoppingNote)
         let reporter = ProgressReporter(quiet: quiet, in: invocation)
         let history: History
         do {
             // Every setting, defaults included (see Settings.storedOptions); the spelling given wins.
             var stored = settings
-            var resolved = parsed.storedOptions(patience: patience)
+            var resolved = parsed.storedOptions(patience: patience, split: split, monitor: monitor)
             resolved["loss"] = loss.rawValue
             if resumed == nil, architecture == nil {
                 resolved["layers"] = hidden.isEmpty ? "none" : hidden.map(String.init).joined(separator: ",")
                 resolved["activation"] = activation.description
             }
             stored.merge(resolved) { given, _ in given }
-            stored["planned-epochs"] = String(epochs)
-            let fitOptions = FitOptions<Float>(batchSize: batchSize, validation: validation, callbacks: callbacks, seed: UInt32(seed),
+            stored["planned-epochs"] = fixedEpochs == nil ? "auto:\(epochs)" : String(epochs)
+            var fitOptions = FitOptions<Float>(batchSize: batchSize, validation: validation, callbacks: callbacks, seed: UInt32(seed),
                                                checkpointing: options.path("checkpoint").map { Checkpointing(path: $0.location, configuration: stored) },
                                                learningRateSchedule: schedule, progress: reporter.report)
+            fitOptions.gradientClipNorm = parsed.clipNorm
+            fitOptions.classWeights = classWeights
             history = try model.fit(data.dataset, optimizer: optimizer, epochs: epochs, options: fitOptions, resumingFrom: resumed?.state)
         } catch let error as TrainingError {
             throw CommandLineError.failure(error.description)
@@ -415,6 +561,9 @@ enum TrainCommand {
         } catch let error as DataError { throw CommandLineError.failure(error.description) }
 
         if let reason = history.stopReason { invocation.print(reason) }
+        if fixedEpochs == nil, patience > 0, history.stopReason == nil, history.epochs.count >= epochs {
+            invocation.warn("--epochs auto: \(monitor) was still improving by more than \(TrainingDefaults.tolerance) when the cap of \(epochs) epochs was reached; the model may be under-trained ('--epochs auto:CAP' raises the cap)")
+        }
         if let last = history.epochs.last {
             let best = callbacks.compactMap { $0 as? EarlyStopping<Float> }.first?.bestEpoch
             let shown = best.flatMap { history.epochs.indices.contains($0) ? history.epochs[$0] : nil } ?? last

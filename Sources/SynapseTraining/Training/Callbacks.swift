@@ -64,13 +64,14 @@ public final class EarlyStopping<Scalar: TensorScalar>: TrainingCallback {
     private var wait = 0
     private var bestWeights: [Tensor<Scalar>]?
 
-    /// Early stopping on `monitor` (`val_loss` by default; metrics named `accuracy`, `f1`, `r2` are maximised).
+    /// Early stopping on `monitor` (`val_loss` by default; metrics named `accuracy`, `f1`, `r2`,
+    /// with or without the `val_` prefix, are maximised: ``TrainingDefaults/maximizes(_:)``).
     public init(monitor: String = "val_loss", patience: Int = 5, minimumDelta: Double = 0, maximize: Bool? = nil,
                 restoresBestWeights: Bool = true) {
         self.monitor = monitor
         self.patience = patience
         self.minimumDelta = minimumDelta
-        self.maximize = maximize ?? ["accuracy", "f1", "precision", "recall", "r2"].contains(monitor)
+        self.maximize = maximize ?? TrainingDefaults.maximizes(monitor)
         self.restoresBestWeights = restoresBestWeights
     }
 
@@ -89,7 +90,8 @@ public final class EarlyStopping<Scalar: TensorScalar>: TrainingCallback {
         if wait >= patience {
             // The best value at float32's precision (6 significant digits), not its widening's 17.
             let bestText = best.map { $0.isFinite ? String(format: "%.6g", $0) : "\($0)" } ?? "none"
-            return .stop(reason: "early stopping: \(monitor) did not improve for \(patience) epoch\(patience == 1 ? "" : "s") (best \(bestText) at epoch \(bestEpoch.map { String($0 + 1) } ?? "?"))")
+            let by = minimumDelta > 0 ? " by more than \(minimumDelta)" : ""
+            return .stop(reason: "early stopping: \(monitor) did not improve\(by) for \(patience) epoch\(patience == 1 ? "" : "s") (best \(bestText) at epoch \(bestEpoch.map { String($0 + 1) } ?? "?"))")
         }
         return .proceed
     }

@@ -87,6 +87,11 @@ public struct FitOptions<Scalar: TensorScalar> {
     /// Rescales all gradients together before every step so that their global L2 norm is at most
     /// this (``clipGradients(_:maxNorm:normType:)``, PyTorch's `clip_grad_norm_`); nil: no clipping.
     public var gradientClipNorm: Double?
+    /// Weights per class for the training loss (``ClassWeights/balanced(labels:classes:)``, PyTorch's
+    /// `CrossEntropyLoss(weight:)`): with softmax cross-entropy on a classifier, each batch's loss is
+    /// the weighted mean ``ClassWeights/crossEntropy(logits:labels:weights:)``; one weight per class,
+    /// each finite and at least 0. The validation loss stays unweighted. Nil: every row counts the same.
+    public var classWeights: [Double]?
     /// Draws epoch `e`'s training examples (a language model's random windows of a text, drawn
     /// afresh each epoch) instead of reshuffling the fixed training data. It must depend only on
     /// `e` (seed it with it), so that a resumed run sees the same examples. The data passed to

@@ -16,12 +16,15 @@ public struct EpochLog: Sendable, Equatable, Codable {
     /// Wall-clock seconds the epoch took.
     public var seconds: Double
 
-    /// The value a callback monitors by name: `loss`, `val_loss`, or a metric name.
+    /// The value a callback monitors by name: `loss`, `val_loss`, a metric name, or a metric name
+    /// with the `val_` prefix (`val_accuracy`: the metric, when it was measured on validation data).
     public func value(of name: String) -> Double? {
         switch name {
         case "loss": return loss
         case "val_loss": return validationLoss
-        default: return metrics[name]
+        default:
+            if let metric = metrics[name] { return metric }
+            return name.hasPrefix("val_") && validationLoss != nil ? metrics[String(name.dropFirst(4))] : nil
         }
     }
 }

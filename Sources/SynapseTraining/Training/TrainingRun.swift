@@ -29,6 +29,14 @@ final class TrainingRun<Scalar: TensorScalar> {
            let bad = data.labels.first(where: { $0 < 0 || $0 >= classes }) {
             throw TrainingError.invalidData("label \(bad) is outside the \(classes) classes 0...\(classes - 1)")
         }
+        if let weights = options.classWeights {
+            guard case .classification(let classes) = model.task, lossFunction == .softmaxCrossEntropy else {
+                throw TrainingError.invalidData("class weights need a classifier trained with cross_entropy")
+            }
+            guard weights.count == classes, weights.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw TrainingError.invalidData("class weights need one finite weight of at least 0 per class (\(classes)), got \(weights.count)")
+            }
+        }
         if case .languageModel(let vocabulary) = model.task {
             for (name, values) in [("input", data.features), ("target", data.targets)] {
                 if let bad = values.doubleScalars.first(where: { !($0.rounded() == $0 && $0 >= 0 && $0 < Double(vocabulary)) }) {
@@ -138,7 +146,8 @@ final class TrainingRun<Scalar: TensorScalar> {
         for (index, batch) in batches.enumerated() {
             if let schedule = options.learningRateSchedule { optimizer.learningRate = schedule.learningRate(at: epoch * batches.count + index) }
             let outputs = network(batch.features)
-            let value = lossFunction(outputs, batch.targets)
+            let value = options.classWeights.map { ClassWeights.crossEntropy(logits: outputs, labels: batch.labels, weights: $0) }
+                ?? lossFunction(outputs, batch.targets)
             let scalar = Double(value.scalar)
             guard scalar.isFinite else {
                 throw TrainingError.nonFiniteLoss(epoch: epoch, batch: index, value: scalar, learningRate: optimizer.learningRate)

@@ -198,7 +198,7 @@ struct HostileInputTests {
             ("stored data path", { Self.editState(&$0) { s in var c = s["configuration"] as! [String: Any]; c["data"] = "secret.txt"; s["configuration"] = c } }, "hold 'data'"),
             ("stored checkpoint path", { Self.editState(&$0) { s in var c = s["configuration"] as! [String: Any]; c["checkpoint"] = "evil2.safetensors"; s["configuration"] = c } }, "hold 'checkpoint'"),
             ("learning rate out of range", { Self.editState(&$0) { s in var c = s["configuration"] as! [String: Any]; c["lr"] = "1e300"; s["configuration"] = c } }, "a stored setting is not valid: option '--lr'"),
-            ("planned epochs 2^63-1", { Self.editState(&$0) { s in var c = s["configuration"] as! [String: Any]; c["planned-epochs"] = "9223372036854775807"; s["configuration"] = c } }, "'planned-epochs' must be an integer"),
+            ("planned epochs 2^63-1", { Self.editState(&$0) { s in var c = s["configuration"] as! [String: Any]; c["planned-epochs"] = "9223372036854775807"; s["configuration"] = c } }, "a stored setting is not valid: option 'planned-epochs' expects a number of epochs"),
             ("steps 2^63-1", { Self.editState(&$0) { s in var o = s["optimizer"] as! [String: Any]; o["steps"] = [Int.max, 1, 1, 1]; s["optimizer"] = o } }, "'optimizer.steps[0]' is 9223372036854775807"),
             ("best epoch out of range", { Self.editState(&$0) { Self.editEarlyStopping(&$0) { $0["bestEpoch"] = 50 } } }, "names epoch 51 as best, but only 2 epochs are logged"),
             ("wait 2^63-1", { Self.editState(&$0) { Self.editEarlyStopping(&$0) { $0["wait"] = Int.max } } }, "early stopping state is out of range"),

@@ -57,14 +57,12 @@ struct CommandRulesTests {
         #expect((network.layers[0] as? Dense<Float>)?.weight.scalars == first.weight.scalars)
     }
 
-    @Test("auto epochs: about 2 000 updates, within 20…500")
+    @Test("auto epochs: until converged (tolerance 1e-4, patience 10), at most 1 000; small data holds nothing out")
     func epochs() {
-        #expect(TrainingDefaults.epochs(trainingRows: 150, batchSize: 32) == 400)
-        #expect(TrainingDefaults.epochs(trainingRows: 60_000, batchSize: 32) == 20)
-        #expect(TrainingDefaults.epochs(trainingRows: 4, batchSize: 32) == 500)
-        #expect(TrainingDefaults.epochs(trainingRows: 6_400, batchSize: 32) == 20)
-        #expect(TrainingDefaults.epochs(trainingRows: 3_200, batchSize: 32) == 20)
-        #expect(TrainingDefaults.epochs(trainingRows: 1_600, batchSize: 32) == 40)
+        #expect(TrainingDefaults.maximumAutoEpochs == 1000 && TrainingDefaults.tolerance == 1e-4 && TrainingDefaults.patience == 10)
+        #expect(TrainingDefaults.validationSplit(rows: 150) == 0 && TrainingDefaults.validationSplit(rows: 60_000) == 0.1)
+        #expect(TrainingDefaults.maximizes("val_accuracy") && TrainingDefaults.maximizes("r2") && !TrainingDefaults.maximizes("val_loss"))
+        #expect(TrainingDefaults.scaling(images: true) == .global && TrainingDefaults.scaling(images: false) == .standard)
     }
 
     @Test("outputs → probabilities and classes under each loss: the class is the arg-max of the probabilities")
