@@ -79,6 +79,24 @@ struct MathKernelTests {
         for function in Self.functions { #expect(f(function.op, .nan).isNaN, "\(function.name)(NaN)") }
     }
 
+    /// Uncontracted arithmetic (no compiler-chosen fused multiply-adds) makes every instruction-set
+    /// path — and every build, release or debug — give the same bits, so a model trained on an
+    /// AVX2 machine or under a sanitizer matches the golden files of the AVX-512 release build.
+    @Test("levels 0, 1 and 2 give the same bits for every input")
+    func levelsAgreeBitForBit() {
+        let x = Self.sweep(stride: Self.stride &* 3)
+        for function in Self.functions {
+            var outputs: [[UInt32]] = []
+            for level: Int32 in [0, 1, 2] {
+                var y = [Float](repeating: 0, count: x.count)
+                synapse_math_f32(Int32(function.op.rawValue), x, &y, x.count, level)
+                outputs.append(y.map(\.bitPattern))
+            }
+            let differing = zip(outputs[0], outputs[2]).filter { $0 != $1 }.count + zip(outputs[1], outputs[2]).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(function.name): \(differing) results differ between the levels")
+        }
+    }
+
     @Test("the tensor functions use them for Float (native backend) and agree with the C library within 2 ulp")
     func tensorFunctions() {
         let x = Tensor<Float>(shape: [7, 5], scalars: (0..<35).map { Float($0 - 17) * 0.37 })
