@@ -9,8 +9,10 @@ Run from the repository after `swift build -c release`; needs numpy and scikit-l
     python3 Benchmarks/sklearn_defaults.py iris diabetes   # some of them
 Environment: SYNAPSE (the binary, default .build/release/synapse), SYNAPSE_ARGS (extra `train`
 flags, e.g. "--validation-split 0.1", to measure another setting). It works in a temporary directory.
-A data set that Synapse cannot load (the mixed table needs text columns and missing values read
-by `train`) is reported as n/a with the first line of the error, and the others still run."""
+For the mixed table Synapse gets `--impute mean`, the counterpart of scikit-learn's
+SimpleImputer (without it, `train` refuses missing values, naming the flags); its text column is
+one-hot encoded by default, as OneHotEncoder does. A data set that Synapse cannot load is reported
+as n/a with the first line of the error, and the others still run."""
 import json, os, shlex, subprocess, sys, tempfile, warnings
 import numpy as np
 from sklearn.compose import ColumnTransformer
@@ -73,9 +75,9 @@ def write_csv(path, columns, names, y, integer):
             f.write(",".join(cells) + "\n")
 
 
-def synapse_score(train, test, seed, kind):
+def synapse_score(train, test, seed, kind, flags=()):
     run = subprocess.run([SYNAPSE, "train", "--data", train, "--target", "label", "--out", "m.safetensors", "--quiet",
-                          "--seed", str(seed)] + EXTRA, capture_output=True, text=True)
+                          "--seed", str(seed)] + list(flags) + EXTRA, capture_output=True, text=True)
     if run.returncode != 0:
         raise RuntimeError((run.stderr.strip().splitlines() or ["exit %d" % run.returncode])[0])
     out = subprocess.run([SYNAPSE, "evaluate", "--model", "m.safetensors", "--data", test, "--json"], capture_output=True, text=True)
@@ -105,7 +107,7 @@ def run(name):
             sk.append(model.score(table[te], y[te]))
             write_csv("train.csv", [c[tr] for c in columns], names, y[tr], True)
             write_csv("test.csv", [c[te] for c in columns], names, y[te], True)
-            kind_for_synapse = "classification"
+            kind_for_synapse, flags = "classification", ["--impute", "mean"]
         else:
             stratify = y if kind == "classification" else None
             Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, random_state=seed, stratify=stratify)
@@ -115,10 +117,10 @@ def run(name):
             names = ["f%d" % i for i in range(X.shape[1])]
             write_csv("train.csv", list(Xtr.T), names, ytr, kind == "classification")
             write_csv("test.csv", list(Xte.T), names, yte, kind == "classification")
-            kind_for_synapse = kind
+            kind_for_synapse, flags = kind, []
         if error is None:
             try:
-                sy.append(synapse_score("train.csv", "test.csv", seed, kind_for_synapse))
+                sy.append(synapse_score("train.csv", "test.csv", seed, kind_for_synapse, flags))
             except RuntimeError as e:
                 error = str(e)
     metric = "R²" if kind == "regression" else "accuracy"

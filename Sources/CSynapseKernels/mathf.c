@@ -97,7 +97,8 @@ static inline __attribute__((always_inline)) float sigmoid_lane(float v) {
     float q = 1.0f / s;
     float r = numerator * q;
     float residual = fmaf(-r, s, numerator) - r * delta;
-    return fmaf(residual, q, r);
+    float result = fmaf(residual, q, r);
+    return v == v ? result : v;                              // (NaN in, the same NaN out on every level)
 }
 
 #define MATH_BODY                                                              \

@@ -26,6 +26,8 @@ struct CSVReading {
     var hasHeader: Bool? = nil
     /// How `train` fills missing values; nil: it does not.
     var imputation: FeatureEncoding.Imputation? = nil
+    /// The rows `train` will hold out for validation, which a fitted encoding leaves out; nil: none.
+    var heldOut: HeldOutRows? = nil
 
     /// The options that say how to read a CSV file, as each command accepts them.
     static let options: Set<String> = ["delimiter", "header"]
@@ -165,7 +167,7 @@ enum DataSource {
         let classNames = isClassifier == true ? model?.classNames : nil
         let missing: MissingValuePolicy = dropMissing ? .dropRows : .error
         // Training fits an encoding when a column holds text or --impute asks; a model applies its own.
-        let featureMode: CSVFeatureMode = model == nil ? .fit(imputation: csv.imputation) : encoding.map { .apply($0) } ?? .numeric
+        let featureMode: CSVFeatureMode = model == nil ? .fit(imputation: csv.imputation, heldOut: csv.heldOut) : encoding.map { .apply($0) } ?? .numeric
         if let encoding, featureColumns == nil {
             // By position: the columns other than the target must be the encoding's.
             let available = width - (targetColumn == nil ? 0 : 1)
@@ -178,7 +180,9 @@ enum DataSource {
                                  labels: labels, classNames: classNames, missingValues: missing, featureMode: featureMode)
         } ?? CSVDataset.load(path.location, target: targetColumn, features: featureColumns, delimiter: delimiter, hasHeader: header != nil,
                              labels: labels, classNames: classNames, missingValues: missing, featureMode: featureMode)
-        if loaded.unknownCategories > 0 {
+        if loaded.unknownCategories > 0, model == nil {
+            invocation.warn("\(path): \(loaded.unknownCategories) value\(loaded.unknownCategories == 1 ? "" : "s") in the rows held out for validation \(loaded.unknownCategories == 1 ? "is" : "are") in no category of the training rows (the encoding is fitted on those): encoded as all zeros")
+        } else if loaded.unknownCategories > 0 {
             invocation.warn("\(path): \(loaded.unknownCategories) value\(loaded.unknownCategories == 1 ? " is" : "s are") in no category the model learned in training (text columns \(CSVColumnListing.names(encoding?.columns.filter { $0.categories != nil }.map(\.name) ?? []))): encoded as all zeros")
         }
         return LoadedData(dataset: loaded.dataset, featureNames: loaded.featureNames, targetName: loaded.targetName,

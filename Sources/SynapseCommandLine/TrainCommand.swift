@@ -370,10 +370,13 @@ enum TrainCommand {
         let quiet = options.flag("quiet")
 
         // Data and task.
+        // A fitted feature encoding (text columns, imputation) learns from the training rows only.
+        var csv = try CSVReading(options, command: "train", imputing: true)
+        csv.heldOut = HeldOutRows(fraction: parsed.givenSplit, seed: UInt32(seed))
         var data = try DataSource.load(path, role: .training, target: options.string("target"), features: options.string("features"),
                                        targetsPath: options.path("targets"), classification: taskChoice.map { $0 == "classify" },
                                        model: nil, needsTarget: true, dropMissing: options.flag("drop-missing"), command: "train",
-                                       csv: try CSVReading(options, command: "train", imputing: true), in: invocation)
+                                       csv: csv, in: invocation)
         let inference = Result { () throws(TaskMismatch) in
             try TaskInference(targets: data.dataset.targets, classNames: data.classNames, targetName: data.targetName,
                               targetsAreNumeric: data.targetsAreNumeric, choice: taskChoice.flatMap(TaskInference<Float>.Choice.init(rawValue:)))
@@ -468,8 +471,8 @@ enum TrainCommand {
                                                                                       nesterov: parsed.nesterov)
         } catch { throw CommandLineError.usage("--optimizer \(optimizerName): \(error.setting) \(error.description)", command: "train") }
         let rows = data.dataset.count
-        let split = parsed.givenSplit ?? TrainingDefaults.validationSplit(rows: rows)
-        let validates = split > 0 && rows >= 10
+        let split = TrainingDefaults.heldOutFraction(rows: rows, given: parsed.givenSplit)
+        let validates = split > 0
         let validation: Validation<Float> = validates ? .split(split) : .none
         let trainingRows = validates ? rows - Int((Double(rows) * split).rounded()) : rows
         let largestBatch = model.largestBatch(exampleShape: Array(data.dataset.features.shape.dropFirst()))
@@ -519,7 +522,7 @@ enum TrainCommand {
         }
 
         invocation.print("data: \(Wording.count(rows, "row")), \(Wording.count(features, "feature"))\(data.droppedRows > 0 ? " (\(Wording.count(data.droppedRows, "row")) with missing values dropped by '--drop-missing')" : "")")
-        if let encoding = data.featureEncoding { invocation.print("encoding: " + DataSource.describe(encoding)) }
+        if let encoding = data.featureEncoding { invocation.print("encoding: " + DataSource.describe(encoding) + (validates ? ", fitted on the training rows" : "")) }
         invocation.print("task: \(reason); loss: \(loss.rawValue)\(lossName == nil ? " (default)" : "")")
         invocation.print("network: \(networkLine), \(Wording.count(model.network.parameterCount, "parameter"))")
         let scheduleNote = ["cosine": " (cosine to 0)", "step": " (×0.1 every \((epochs + 2) / 3) epochs)", "plateau": " (×0.1 on plateaus of \(monitor))"][scheduleName] ?? ""

@@ -124,7 +124,7 @@ public struct CSVDataset<Scalar: TensorScalar> {
     private static func load(bytes: UnsafeRawBufferPointer, path: String, target: CSVColumn?, features: [CSVColumn]?,
                              delimiter: UInt8, hasHeader: Bool?, labels: CSVLabels, classNames: [String]?,
                              missingValues: MissingValuePolicy, featureMode: CSVFeatureMode) throws -> CSVDataset {
-        if case .fit(nil) = featureMode {
+        if case .fit(nil, _) = featureMode {
             do {
                 return try load(bytes: bytes, path: path, target: target, features: features, delimiter: delimiter, hasHeader: hasHeader,
                                 labels: labels, classNames: classNames, missingValues: missingValues, featureMode: featureMode, fitNow: false)
@@ -231,7 +231,7 @@ public struct CSVDataset<Scalar: TensorScalar> {
                             + "column names may have at most \(ResourceLimits.nameLength)")
         }
 
-        // The feature encoding: fitted here on the data rows, or given.
+        // The feature encoding: fitted here on the (training) data rows, or given.
         var encoding: FeatureEncoding? = nil
         switch featureMode {
         case .numeric: break
@@ -240,10 +240,11 @@ public struct CSVDataset<Scalar: TensorScalar> {
                 throw DataError(path: path, "the feature encoding has \(given.columns.count) columns but \(featureIndices.count) feature columns were chosen")
             }
             encoding = given
-        case .fit(let imputation):
+        case .fit(let imputation, let heldOut):
             if fitNow {
                 let fitted = try FeatureEncoding.fit(scanner: scanner, width: width, header: header, featureIndices: featureIndices, names: names,
-                                                     targetIndex: targetIndex, imputation: imputation, dropRows: missingValues == .dropRows, path: path)
+                                                     targetIndex: targetIndex, imputation: imputation, dropRows: missingValues == .dropRows,
+                                                     heldOut: heldOut, path: path)
                 if fitted.isNeeded { encoding = fitted }
             }
         }

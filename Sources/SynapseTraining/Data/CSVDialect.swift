@@ -53,8 +53,9 @@ public enum CSVDialect {
         var fields: [CSVField] = []
         var counts: [Int] = []
         while counts.count < sniffRecords {
-            guard let next = try? scanner.next(into: &fields) else { return counts.isEmpty ? nil : counts }
-            guard next != nil else { break }
+            let line: Int?
+            do { line = try scanner.next(into: &fields) } catch { return counts.isEmpty ? nil : counts }
+            guard line != nil else { break }
             // The last record of a cut prefix may be cut too: only records followed by more are whole.
             if !complete && scanner.position >= bytes.count { break }
             counts.append(fields.count)

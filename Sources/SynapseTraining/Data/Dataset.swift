@@ -49,11 +49,21 @@ public struct Dataset<Scalar: TensorScalar> {
     /// Splits off a fraction of the examples, shuffled with `seed` (NumPy's `permutation`):
     /// `(train, held out)`, with `heldOutFraction` of the rows (rounded) in the second part.
     public func split(heldOutFraction: Double, seed: UInt32) -> (train: Dataset, heldOut: Dataset) {
+        let (train, heldOut) = Self.splitIndices(count: count, heldOutFraction: heldOutFraction, seed: seed)
+        return (subset(train), subset(heldOut))
+    }
+
+    /// The rows ``split(heldOutFraction:seed:)`` puts in each part, for `count` rows: the held-out
+    /// rows are the first `heldOutFraction · count` (rounded, at least 1 and at most `count − 1`)
+    /// of a permutation drawn with `seed`. A CSV loader uses it to fit a ``FeatureEncoding`` on
+    /// the training rows only (``HeldOutRows``).
+    public static func splitIndices(count: Int, heldOutFraction: Double, seed: UInt32) -> (train: [Int], heldOut: [Int]) {
         precondition(heldOutFraction > 0 && heldOutFraction < 1, "the held-out fraction must be in (0, 1), got \(heldOutFraction)")
+        precondition(count >= 2, "a split needs at least 2 rows, got \(count)")
         var generator = RandomGenerator(seed: seed)
         let order = generator.permutation(count)
         let heldOutCount = Swift.max(1, Swift.min(count - 1, Int((Double(count) * heldOutFraction).rounded())))
-        return (subset(Array(order[heldOutCount...])), subset(Array(order[..<heldOutCount])))
+        return (Array(order[heldOutCount...]), Array(order[..<heldOutCount]))
     }
 
     /// Mini-batches of `batchSize` rows in order (first-axis views: no copies); `dropLast`

@@ -18,7 +18,7 @@ import Foundation
 ///   ``Column/fillCategory`` (text) when the encoding imputes (``imputation``), and is an error
 ///   otherwise (or its row is dropped, with ``MissingValuePolicy/dropRows``).
 ///
-/// Fitted by ``CSVDataset`` with ``CSVFeatureMode/fit(imputation:)``; applied with ``CSVFeatureMode/apply(_:)``.
+/// Fitted by ``CSVDataset`` with ``CSVFeatureMode/fit(imputation:heldOut:)``; applied with ``CSVFeatureMode/apply(_:)``.
 public struct FeatureEncoding: Sendable, Equatable, Codable {
     /// How missing values are filled, from the training rows' values of the column.
     public enum Imputation: String, Sendable, Codable, CaseIterable {
@@ -127,12 +127,41 @@ public enum CSVFeatureMode: Sendable, Equatable {
     /// `imputation` is given (else load as ``numeric``): text columns are one-hot encoded, and
     /// missing values filled by `imputation` (with none, a missing value is an error or drops its
     /// row, as the missing-value policy says).
-    case fit(imputation: FeatureEncoding.Imputation?)
+    ///
+    /// With `heldOut`, the rows a training run will hold out for validation are left out of the
+    /// fit (categories and fill values come from the training rows only, as the feature scaling
+    /// does); their values are still checked, and a category only they have is encoded as all zeros.
+    case fit(imputation: FeatureEncoding.Imputation?, heldOut: HeldOutRows? = nil)
     /// Encode with a fitted encoding (a model's); its columns are the feature columns, in order.
     case apply(FeatureEncoding)
 }
 
-/// Thrown inside the loader when a feature column holds text under ``CSVFeatureMode/fit(imputation:)``
+/// The rows of a table a training run holds out for validation (``Dataset/splitIndices(count:heldOutFraction:seed:)``
+/// on the rows loaded), described before the table is read: the fraction is decided by the number
+/// of rows (``TrainingDefaults/heldOutFraction(rows:given:)``).
+public struct HeldOutRows: Sendable, Equatable {
+    /// The validation split asked for; nil: the default for the number of rows.
+    public var fraction: Double?
+    /// The seed of the split's permutation (the run's seed).
+    public var seed: UInt32
+
+    /// Rows held out with `fraction` (nil: the default) and the permutation of `seed`.
+    public init(fraction: Double?, seed: UInt32) {
+        self.fraction = fraction
+        self.seed = seed
+    }
+
+    /// For each of `rows` rows, whether it is held out; nil when none is.
+    public func mask(rows: Int) -> [Bool]? {
+        let fraction = TrainingDefaults.heldOutFraction(rows: rows, given: self.fraction)
+        guard fraction > 0 && fraction < 1 && rows >= 2 else { return nil }
+        var mask = [Bool](repeating: false, count: rows)
+        for row in Dataset<Float>.splitIndices(count: rows, heldOutFraction: fraction, seed: seed).heldOut { mask[row] = true }
+        return mask
+    }
+}
+
+/// Thrown inside the loader when a feature column holds text under ``CSVFeatureMode/fit(imputation:heldOut:)``
 /// without an encoding yet: the load starts again with one fitted.
 struct NeedsFeatureEncoding: Error {}
 
@@ -151,24 +180,40 @@ extension FeatureEncoding {
 
     /// Fits an encoding on the records `scanner` has left (the data rows), for the columns
     /// `featureIndices` of `names`. Rows the loader would drop (missing target, or a missing
-    /// feature when nothing is imputed, under `dropRows`) are left out of the statistics.
+    /// feature when nothing is imputed, under `dropRows`) are left out of the statistics, and so
+    /// are the rows `heldOut` describes (counted among the rows kept, as the loader counts them).
     static func fit(scanner: CSVScanner, width: Int, header: Bool, featureIndices: [Int], names: [String], targetIndex: Int?,
-                    imputation: Imputation?, dropRows: Bool, path: String) throws -> FeatureEncoding {
-        var scanner = scanner
+                    imputation: Imputation?, dropRows: Bool, heldOut: HeldOutRows?, path: String) throws -> FeatureEncoding {
         var fields: [CSVField] = []
-        var statistics = [ColumnStatistics](repeating: ColumnStatistics(), count: featureIndices.count)
-        let limit = maximumCategories
-        let keepNumbers = imputation == .median || imputation == .mostFrequent
-        var rows = 0
-        records: while let line = try scanner.next(into: &fields) {
+        /// Whether the loader keeps a record (after checking its width).
+        func kept(_ scanner: CSVScanner, line: Int) throws -> Bool {
             guard fields.count == width else {
                 throw DataError(path: path, "row has \(fields.count) fields, expected \(width) like the \(header ? "header" : "first row")", line: line)
             }
-            if dropRows {
-                if let targetIndex, scanner.number(fields[targetIndex]) == .missing { continue records }
-                if imputation == nil, featureIndices.contains(where: { scanner.number(fields[$0]) == .missing }) { continue records }
+            guard dropRows else { return true }
+            if let targetIndex, scanner.number(fields[targetIndex]) == .missing { return false }
+            if imputation == nil, featureIndices.contains(where: { scanner.number(fields[$0]) == .missing }) { return false }
+            return true
+        }
+        // The held-out rows, from the number of rows kept (a first pass when some are held out).
+        var heldOutMask: [Bool]? = nil
+        if let heldOut {
+            var counting = scanner, count = 0
+            while let line = try counting.next(into: &fields) {
+                if try kept(counting, line: line) { count += 1 }
             }
+            heldOutMask = heldOut.mask(rows: count)
+        }
+        var scanner = scanner
+        var statistics = [ColumnStatistics](repeating: ColumnStatistics(), count: featureIndices.count)
+        let limit = maximumCategories
+        let keepNumbers = imputation == .median || imputation == .mostFrequent
+        var rows = 0, trainingRows = 0
+        records: while let line = try scanner.next(into: &fields) {
+            guard try kept(scanner, line: line) else { continue records }
+            let training = !(heldOutMask?[rows] ?? false)
             rows += 1
+            if training { trainingRows += 1 }
             for (k, column) in featureIndices.enumerated() {
                 let field = fields[column]
                 let name = CSVDataset<Double>.quoted(names[column])
@@ -184,16 +229,18 @@ extension FeatureEncoding {
                         throw DataError(path: path, "'\(scanner.excerpt(field))' in column \(name) is a number, but the column holds text "
                                         + "('\(first.1)' on line \(first.0)); a column is either numbers or text", line: line, column: field.column)
                     }
+                    if statistics[k].firstNumber == nil { statistics[k].firstNumber = (line, scanner.excerpt(field)) }
+                    guard training else { continue }
                     statistics[k].sum += number
                     statistics[k].count += 1
                     if keepNumbers { statistics[k].numbers.append(number) }
-                    if statistics[k].firstNumber == nil { statistics[k].firstNumber = (line, scanner.excerpt(field)) }
                 case .notANumber:
                     if let first = statistics[k].firstNumber {
                         throw DataError(path: path, "'\(scanner.excerpt(field))' in column \(name) is not a number, but the column's other values are "
                                         + "('\(first.1)' on line \(first.0)); a column is either numbers or text", line: line, column: field.column)
                     }
                     if statistics[k].firstText == nil { statistics[k].firstText = (line, scanner.excerpt(field)) }
+                    guard training else { continue }
                     let text = scanner.text(field)
                     if let count = statistics[k].counts[text] {
                         statistics[k].counts[text] = count + 1
@@ -209,13 +256,16 @@ extension FeatureEncoding {
                 }
             }
         }
-        guard rows > 0 else { throw DataError(path: path, "no data rows to fit the feature encoding on") }
+        guard trainingRows > 0 else { throw DataError(path: path, "no data rows to fit the feature encoding on") }
         var columns: [Column] = []
         for (k, column) in featureIndices.enumerated() {
             var statistics = statistics[k]
             let name = names[column]
             if statistics.text {
                 let categories = statistics.counts.keys.sorted()
+                guard !categories.isEmpty else {
+                    throw DataError(path: path, "text column \(CSVDataset<Double>.quoted(name)) has no values in the training rows (only in the rows held out for validation)")
+                }
                 var fillCategory: String? = nil
                 if imputation != nil {
                     // The most frequent category; the first in order among those tied.
@@ -230,7 +280,7 @@ extension FeatureEncoding {
             var fill: Double? = nil
             if let imputation {
                 guard statistics.count > 0 else {
-                    throw DataError(path: path, "column \(CSVDataset<Double>.quoted(name)) has no values to impute its missing ones from")
+                    throw DataError(path: path, "column \(CSVDataset<Double>.quoted(name)) has no values \(heldOutMask == nil ? "" : "in the training rows ")to impute its missing ones from")
                 }
                 switch imputation {
                 case .mean:

@@ -23,6 +23,15 @@ public enum TrainingDefaults {
     /// "Defaults against scikit-learn"), else 0.1.
     public static func validationSplit(rows: Int) -> Double { rows < smallDataRows ? 0 : 0.1 }
 
+    /// The fewest rows a run holds validation rows out of: 10.
+    public static let minimumValidationRows = 10
+
+    /// The fraction of `rows` a run holds out for validation: `given` (`--validation-split`) or
+    /// ``validationSplit(rows:)``, and 0 (nothing held out) below ``minimumValidationRows`` rows.
+    public static func heldOutFraction(rows: Int, given: Double?) -> Double {
+        rows < minimumValidationRows ? 0 : given ?? validationSplit(rows: rows)
+    }
+
     /// The values early stopping can watch, by their `EpochLog` names.
     public static let monitors = ["val_loss", "val_accuracy", "loss"]
 

@@ -164,7 +164,7 @@ struct DataAsItComesTests {
         #expect(applied.dataset.features.scalars == [2, 0, 0] && applied.unknownCategories == 1)
         // Too many categories: exit 1, naming the column and the limit.
         var many = "id,x,label\n"
-        for i in 0..<1_050 { many += "k\(i),\(i % 10),\(i % 2)\n" }
+        for i in 0..<1_200 { many += "k\(i),\(i % 10),\(i % 2)\n" }   // (1 080 training rows: 10 % is held out)
         try many.write(toFile: "\(directory)/many.csv", atomically: true, encoding: .utf8)
         let tooMany = try runSynapse(["train", "--data", "many.csv", "--out", "x.safetensors"], in: directory)
         #expect(tooMany.status == 1 && tooMany.stderr.contains("text column 'id' has more than 1000 distinct values")
@@ -187,6 +187,42 @@ struct DataAsItComesTests {
             let crafted = try runSynapse(["predict", "--model", "crafted.safetensors", "--data", "mixed.csv"], in: directory)
             #expect(crafted.status == 1 && crafted.stderr.contains("metadata 'feature_encoding' is not valid") && crafted.stderr.contains(problem), "\(problem): \(crafted)")
         }
+    }
+
+    @Test("train fits categories and fill values on the training rows only, as the split of the run holds the others out")
+    func encodingFittedOnTrainingRows() throws {
+        let directory = try temporaryDirectory("encoding-training-rows")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let rows = 40, heldOut = HeldOutRows(fraction: 0.25, seed: 3)
+        let mask = try #require(heldOut.mask(rows: rows))
+        #expect(mask.filter { $0 }.count == 10)
+        #expect(mask == Dataset<Float>.splitIndices(count: rows, heldOutFraction: 0.25, seed: 3).heldOut.reduce(into: [Bool](repeating: false, count: rows)) { $0[$1] = true })
+        // The first held-out row has a category and a value no training row has; row 0 misses its number.
+        let special = try #require(mask.firstIndex(of: true))
+        var text = "n,c,y\n", trainingValues: [Double] = []
+        for i in 0..<rows {
+            let n = i == 0 ? "NA" : i == special ? "1000" : String(i)
+            if i != 0 && !mask[i] { trainingValues.append(Double(i)) }
+            text += "\(n),\(i == special ? "rare" : i % 2 == 0 ? "a" : "b"),\(i % 2)\n"
+        }
+        let mean = trainingValues.reduce(0, +) / Double(trainingValues.count)
+        let loaded = try CSVDataset<Double>.parse(text, target: "y", featureMode: .fit(imputation: .mean, heldOut: heldOut))
+        let encoding = try #require(loaded.featureEncoding)
+        #expect(encoding.columns[1].categories == ["a", "b"] && loaded.unknownCategories == 1)
+        #expect(abs((encoding.columns[0].fill ?? 0) - mean) < 1e-9, "fill \(encoding.columns[0].fill ?? .nan), training mean \(mean)")
+        // Fitted on every row, the held-out row's category and value would be in it.
+        let everyRow = try CSVDataset<Double>.parse(text, target: "y", featureMode: .fit(imputation: .mean))
+        #expect(everyRow.featureEncoding?.columns[1].categories == ["a", "b", "rare"])
+        // Below the default's size (and below 10 rows) nothing is held out.
+        #expect(HeldOutRows(fraction: nil, seed: 3).mask(rows: 999) == nil && HeldOutRows(fraction: 0.5, seed: 3).mask(rows: 9) == nil)
+        // synapse train fits the same encoding from the same split and says so.
+        try text.write(toFile: "\(directory)/t.csv", atomically: true, encoding: .utf8)
+        let train = try runSynapse(["train", "--data", "t.csv", "--impute", "mean", "--validation-split", "0.25", "--seed", "3", "--epochs", "1",
+                                    "--quiet", "--out", "m.safetensors"], in: directory)
+        #expect(train.status == 0 && train.stdout.contains("fitted on the training rows")
+                && train.stderr.contains("1 value in the rows held out for validation is in no category of the training rows"), "\(train)")
+        let model = try Model<Float>.load(from: "\(directory)/m.safetensors")
+        #expect(model.featureEncoding == encoding)
     }
 
     @Test("predict, evaluate and inspect open a checkpoint of train --checkpoint")

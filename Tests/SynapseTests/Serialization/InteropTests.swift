@@ -12,6 +12,26 @@ func temporaryDirectory(_ name: String) throws -> String {
     return path
 }
 
+/// Whether the Python checks can run: `python3` imports NumPy and safetensors. Without them the
+/// tests that call Python are skipped with that reason (a newcomer's first `swift test` on a machine
+/// without them), unless `SYNAPSE_REQUIRE_PYTHON=1` (set by `.ci/run`, which installs them) makes
+/// them run, and fail, as in CI they must not be skipped.
+enum PythonChecks {
+    /// `python3 -c "import numpy, safetensors"` succeeded, asked once.
+    static let available: Bool = {
+        guard let (status, _) = try? runPython(["-c", "import numpy, safetensors"]) else { return false }
+        return status == 0
+    }()
+
+    /// `SYNAPSE_REQUIRE_PYTHON=1`: the checks run whether or not Python has the modules.
+    static var required: Bool { ProcessInfo.processInfo.environment["SYNAPSE_REQUIRE_PYTHON"] == "1" }
+
+    /// The trait of a test that runs Python: skipped, with the reason, when it cannot run.
+    static var trait: ConditionTrait {
+        .enabled(if: available || required, "python3 with numpy and safetensors is not available (pip install numpy safetensors; SYNAPSE_REQUIRE_PYTHON=1 makes this a failure)")
+    }
+}
+
 /// Runs `python3 script arguments…`, returning its exit status and combined output.
 func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
     let process = Process()
@@ -59,7 +79,7 @@ struct InteropTests {
         return (model, x.rows(0..<12).copy())
     }
 
-    @Test("Python reads Synapse's model and .npy files; Synapse reads Python's")
+    @Test("Python reads Synapse's model and .npy files; Synapse reads Python's", PythonChecks.trait)
     func roundTripThroughPython() throws {
         let directory = try temporaryDirectory("interop")
         defer { try? FileManager.default.removeItem(atPath: directory) }

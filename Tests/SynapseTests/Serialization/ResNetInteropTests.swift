@@ -18,7 +18,7 @@ struct ResNetInteropTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test("resnet-mnist.json: torch's state_dict names, NumPy's and PyTorch's probabilities of the 10 000 test images")
+    @Test("resnet-mnist.json: torch's state_dict names, NumPy's and PyTorch's probabilities of the 10 000 test images", PythonChecks.trait)
     func resnetThroughPython() throws {
         // The sanitizers' debug builds would take minutes over the 10 000 images; the release suites run it.
         guard ProcessInfo.processInfo.environment["SYNAPSE_SANITIZER"] == nil else { return }

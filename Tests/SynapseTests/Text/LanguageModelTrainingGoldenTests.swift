@@ -180,7 +180,7 @@ struct LanguageModelTrainingGoldenTests {
     /// `import torch` works (required under SYNAPSE_REQUIRE_TORCH=1) it loads them with
     /// `load_state_dict(strict=True)` into the torch GPT and LSTM modules and reproduces Synapse's
     /// logits on given token ids to 1e-5.
-    @Test("a trained Synapse GPT and LSTM load into torch (strict) and give the same logits")
+    @Test("a trained Synapse GPT and LSTM load into torch (strict) and give the same logits", PythonChecks.trait)
     func throughPyTorch() throws {
         let directory = try temporaryDirectory("lm-interop")
         defer { try? FileManager.default.removeItem(atPath: directory) }
