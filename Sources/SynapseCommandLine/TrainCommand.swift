@@ -132,6 +132,8 @@ enum TrainCommand {
     static let perInvocation: Set<String> = ["data", "targets", "out", "plot", "config", "checkpoint", "resume", "quiet", "epochs",
                                              "planned-epochs", "arch", "threads"]
     static let flags: Set<String> = ["quiet", "drop-missing", "nesterov"]
+    /// Options only a language model's run reads: refused for a table's rather than ignored.
+    static let languageModelOnly: Set<String> = ["block-size"]
     /// The settings a checkpoint may store and a resumed run adopts (each checked like its flag).
     static let storedSettings: Set<String> = valued.union(flags).subtracting(perInvocation).union(["planned-epochs"])
 
@@ -336,6 +338,9 @@ enum TrainCommand {
         if options.string("task")?.lowercased() == "language-model" {
             try LanguageModelTraining.run(options, in: invocation)
             return
+        }
+        if let other = languageModelOnly.sorted().first(where: { options.string($0) != nil }) {
+            throw CommandLineError.usage("'--\(other)' applies only to '--task language-model' (a table's network has no context window)", command: "train")
         }
         let path = try options.requiredPath("data", command: "train")
         let out = try options.requiredPath("out", command: "train")

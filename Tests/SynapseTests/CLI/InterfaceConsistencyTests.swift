@@ -134,6 +134,13 @@ struct InterfaceConsistencyTests {
             #expect(result.status == 2 && result.stderr.contains("option '--layers' expects sizes like 128,64"), "--layers '\(layers)': \(result)")
         }
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/m.safetensors"))
+        // A language model's option on a table's run is refused, not ignored; and the other way round.
+        let blockSize = try runSynapse(train + ["--block-size", "64"], in: directory)
+        #expect(blockSize.status == 2 && blockSize.stderr.contains("'--block-size' applies only to '--task language-model'"), "\(blockSize)")
+        try "hello world, hello text\n".write(toFile: "\(directory)/t.txt", atomically: true, encoding: .utf8)
+        let tableOption = try runSynapse(["train", "--task", "language-model", "--data", "t.txt", "--out", "lm.safetensors", "--target", "2"], in: directory)
+        #expect(tableOption.status == 2 && tableOption.stderr.contains("'--target' does not apply to '--task language-model'"), "\(tableOption)")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/m.safetensors"))
         let none = try runSynapse(train + ["--layers", "none"], in: directory)
         #expect(none.status == 0 && none.stdout.contains("3 → 3,"), "\(none)")
         for activation in ["softmax", "log_softmax"] {
