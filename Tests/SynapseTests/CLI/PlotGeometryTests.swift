@@ -224,6 +224,10 @@ struct PlotGeometryTests {
             let b = ParsedSVG.box(label)
             #expect(!(b.x0 < grid.2 && grid.0 < b.x1 && b.y0 < grid.3 && grid.1 < b.y1), "'\(label.text)' over the cells")
         }
+        // The colour scale is outlined, so its white zero end shows against the page.
+        let scale = svg.inGroup("legend").filter { $0.name == "rect" }
+        #expect(scale.contains { $0.attributes["fill"] == "none" && $0.attributes["stroke"] != nil && $0.number("height") >= 100 },
+                "an outline around the colour scale")
         // Every count fits its cell.
         for text in svg.inGroup("cells").filter({ $0.name == "text" }) {
             let b = ParsedSVG.box(text)
@@ -292,9 +296,21 @@ struct PlotGeometryTests {
         // Smooth: rows of at most 2 pixels (runs of one class merged, so the file stays small).
         #expect(regions.allSatisfy { $0.number("height") <= 2.31 } && regions.count < 20 * 230, "\(regions.count) region rectangles")
         #expect(Set(regions.map { $0.attributes["fill"]! }).count == classes, "every class predicted somewhere")
+        // Not anti-aliased: scaled down (a browser page), anti-aliased rows showed white stripes between them.
+        #expect(svg.elements.contains { $0.attributes["id"] == "regions" && $0.attributes["shape-rendering"] == "crispEdges" })
         #expect(document.utf8.count < 2_000_000)
         let legend = svg.inGroup("legend").filter { $0.name == "text" }.map(\.text)
         #expect(names.allSatisfy(legend.contains), "\(legend)")
+        let swatches = svg.inGroup("legend").filter { $0.name == "circle" }.compactMap { $0.attributes["fill"] }
+        #expect(swatches.count == classes && Set(swatches).count == classes, "a colour per class: \(swatches)")
+    }
+
+    @Test("class colours: 12 classes (a boundary's points and regions) each get a colour and a region tint of their own")
+    func classColors() {
+        let colors = (0..<12).map(SVG.classColor)
+        #expect(Set(colors).count == 12, "\(colors)")
+        #expect(Set(colors.map { tint($0, 0.28) }).count == 12)
+        #expect(SVG.classColor(12) == SVG.classColor(0), "beyond 12 the colours repeat")
     }
 
     @Test("plot --kind history draws the curves stored in a saved model, the same as train --plot; a model without history is an error")
