@@ -408,14 +408,19 @@ struct LogScale {
     /// Where `value` goes on the axis (log10; -∞ for 0 is left to the caller's clamping).
     func position(_ value: Double) -> Double { value > 0 ? log10(value) : -.infinity }
 
-    /// Powers of ten in the range, with 2× and 5× when they are fewer than four; labels as `0.001`, `1e-05`.
+    /// Powers of ten in the range, with 2× and 5× when they are fewer than four; labels as `0.001`,
+    /// or all as `1e-5` when one of them needs an exponent (not `0.0001` beside `1e-05`, nor `100000`
+    /// beside `1e+06`, on one axis).
     var ticks: [(value: Double, label: String)] {
         let first = Int(floor(range.lowerBound)), last = Int(ceil(range.upperBound))
         let decades = Array(stride(from: first, through: last, by: max(1, (last - first + 9) / 10)))
         let multiples: [Double] = decades.count <= 4 ? [1, 2, 5] : [1]
-        return decades.flatMap { d in multiples.map { m in m * pow(10, Double(d)) } }
-            .filter { range.contains(log10($0)) }
-            .map { (log10($0), String(format: "%g", $0)) }
+        let values = decades.flatMap { d in multiples.map { m in (m, d) } }.filter { range.contains(log10($0.0) + Double($0.1)) }
+        let plain = values.map { String(format: "%g", $0.0 * pow(10, Double($0.1))) }
+        let exponents = plain.contains { $0.contains("e") }
+        return zip(values, plain).map { tick, label in
+            (log10(tick.0) + Double(tick.1), exponents ? "\(Int(tick.0))e\(tick.1)" : label)
+        }
     }
 }
 

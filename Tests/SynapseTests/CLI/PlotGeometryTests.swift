@@ -201,6 +201,11 @@ struct PlotGeometryTests {
         // Decade ticks are evenly spaced on the page.
         let y = { (label: String) in log.texts.first { $0.text == label && $0.groups.contains("axes") }!.number("y") }
         #expect(abs((y("0.01") - y("0.1")) - (y("0.1") - y("1"))) < 0.02)
+        // One notation per axis: from 1e7 down to 1e-5, every tick written with an exponent.
+        let wide = try #require(LogScale([2e7, 3e4])).ticks.map(\.label)
+        #expect(wide == ["1e5", "1e6", "1e7"], "\(wide)")
+        let small = try #require(LogScale([1.5, 8e-6])).ticks.map(\.label)
+        #expect(small == ["1e-5", "1e-4", "1e-3", "1e-2", "1e-1", "1e0"], "\(small)")
     }
 
     @Test("confusion matrix: 3 short and 30 long class names, no label clipped or overlapping another or the cells", arguments: [3, 30])
