@@ -252,7 +252,8 @@ enum Charts {
     }
 
     /// The decision regions of a 2-feature classifier, predicted on a grid of 2-pixel cells (runs of
-    /// one class in a row drawn as one rectangle, so edges look smooth and the file stays small),
+    /// one class in a row drawn as one rectangle, so edges look smooth and the file stays small; not
+    /// anti-aliased, so rows show no stripes when the picture is scaled),
     /// with the data points on top and the legend beside the plot.
     static func boundary(model: Model<Float>, data: Dataset<Float>, featureNames: [String], title: String) -> String {
         let x = data.features.scalars
@@ -285,7 +286,7 @@ enum Charts {
             }
         }
         let predicted = model.predictClasses(Tensor(shape: [nx * ny, 2], scalars: grid))
-        svg.beginGroup("regions")
+        svg.beginGroup("regions", crispEdges: true)
         let cellW = frame.width / Double(nx), cellH = frame.height / Double(ny)
         for j in 0..<ny {
             var i = 0
@@ -293,10 +294,11 @@ enum Charts {
                 let label = predicted[j * nx + i]
                 var end = i + 1
                 while end < nx && predicted[j * nx + end] == label { end += 1 }
-                // Overlapping by a fraction of a pixel (within the frame), so no seams show between cells.
+                // Overlapping by a fraction of a pixel (within the frame) and drawn with crisp edges (the
+                // group), so no seams show between cells, even on a page that scales the picture.
                 svg.rect(x: frame.left + Double(i) * cellW, y: frame.top + Double(j) * cellH,
                          width: Double(end - i) * cellW + (end < nx ? 0.3 : 0), height: cellH + (j + 1 < ny ? 0.3 : 0),
-                         fill: tint(SVG.palette[label % SVG.palette.count], 0.28))
+                         fill: tint(SVG.classColor(label), 0.28))
                 i = end
             }
         }
@@ -305,13 +307,13 @@ enum Charts {
                        xTicks: xTicks, yTicks: yTicks, yTitleOffset: PlotFrame.yTitleOffset(labelWidth: labelWidth))
         svg.beginGroup("points")
         for (k, label) in data.labels.enumerated() {
-            svg.circle(frame.x(xs[k]), frame.y(ys[k]), radius: 4.5, fill: SVG.palette[label % SVG.palette.count], stroke: "#111111", strokeWidth: 1)
+            svg.circle(frame.x(xs[k]), frame.y(ys[k]), radius: 4.5, fill: SVG.classColor(label), stroke: "#111111", strokeWidth: 1)
         }
         svg.endGroup()
         svg.beginGroup("legend")
         svg.text("class", x: legendX, y: 66, size: 12, weight: "bold")
         for (k, name) in classes.enumerated() {
-            svg.circle(legendX + 7, 84 + Double(k) * 20, radius: 5, fill: SVG.palette[k % SVG.palette.count])
+            svg.circle(legendX + 7, 84 + Double(k) * 20, radius: 5, fill: SVG.classColor(k))
             svg.text(name, x: legendX + 19, y: 88 + Double(k) * 20, size: 11)
         }
         svg.text(note, x: legendX, y: legendBottom, size: 10, color: "#555555")
@@ -377,6 +379,8 @@ enum Charts {
         for s in 0..<10 {
             svg.rect(x: lx, y: top + Double(9 - s) * step, width: 18, height: step, fill: color(peak * Double(s) / 9))
         }
+        // Outlined, so the scale's white zero end shows against the white page.
+        svg.rect(x: lx, y: top, width: 18, height: scaleHeight, fill: "none", stroke: "#999999")
         svg.text(String(Int(peak)), x: lx + 24, y: top + 12, size: 11)
         svg.text("0", x: lx + 24, y: top + scaleHeight, size: 11)
         svg.text("count", x: lx, y: top - 8, size: 11)
@@ -404,14 +408,19 @@ struct LogScale {
     /// Where `value` goes on the axis (log10; -∞ for 0 is left to the caller's clamping).
     func position(_ value: Double) -> Double { value > 0 ? log10(value) : -.infinity }
 
-    /// Powers of ten in the range, with 2× and 5× when they are fewer than four; labels as `0.001`, `1e-05`.
+    /// Powers of ten in the range, with 2× and 5× when they are fewer than four; labels as `0.001`,
+    /// or all as `1e-5` when one of them needs an exponent (not `0.0001` beside `1e-05`, nor `100000`
+    /// beside `1e+06`, on one axis).
     var ticks: [(value: Double, label: String)] {
         let first = Int(floor(range.lowerBound)), last = Int(ceil(range.upperBound))
         let decades = Array(stride(from: first, through: last, by: max(1, (last - first + 9) / 10)))
         let multiples: [Double] = decades.count <= 4 ? [1, 2, 5] : [1]
-        return decades.flatMap { d in multiples.map { m in m * pow(10, Double(d)) } }
-            .filter { range.contains(log10($0)) }
-            .map { (log10($0), String(format: "%g", $0)) }
+        let values = decades.flatMap { d in multiples.map { m in (m, d) } }.filter { range.contains(log10($0.0) + Double($0.1)) }
+        let plain = values.map { String(format: "%g", $0.0 * pow(10, Double($0.1))) }
+        let exponents = plain.contains { $0.contains("e") }
+        return zip(values, plain).map { tick, label in
+            (log10(tick.0) + Double(tick.1), exponents ? "\(Int(tick.0))e\(tick.1)" : label)
+        }
     }
 }
 

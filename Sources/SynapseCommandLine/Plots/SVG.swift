@@ -9,6 +9,14 @@ struct SVG {
     /// Colour-blind-safe categorical colours (Okabe–Ito).
     static let palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
+    /// Colours for classes: the ``palette`` and then four darker ones (Paul Tol's wine, olive and
+    /// indigo, Tableau's brown), so up to 12 classes — a decision boundary's points and regions —
+    /// each have a colour of their own; beyond 12 the colours repeat.
+    static let classPalette = palette + ["#882255", "#999933", "#8C564B", "#332288"]
+
+    /// The colour of class `index`.
+    static func classColor(_ index: Int) -> String { classPalette[index % classPalette.count] }
+
     init(width: Double, height: Double) {
         self.width = width
         self.height = height
@@ -68,8 +76,12 @@ struct SVG {
         elements.append("<polygon points=\"\(list)\" fill=\"\(fill)\"/>")
     }
 
-    /// Starts a named group (for tests and for readers of the file); close with `endGroup`.
-    mutating func beginGroup(_ id: String) { elements.append("<g id=\"\(Self.escape(id))\">") }
+    /// Starts a named group (for tests and for readers of the file); close with `endGroup`. With
+    /// `crispEdges`, its shapes are drawn without anti-aliasing: abutting cells of one colour then
+    /// show no faint seams between them at any zoom (anti-aliased edges let the page through).
+    mutating func beginGroup(_ id: String, crispEdges: Bool = false) {
+        elements.append("<g id=\"\(Self.escape(id))\"\(crispEdges ? " shape-rendering=\"crispEdges\"" : "")>")
+    }
     mutating func endGroup() { elements.append("</g>") }
 
     /// The complete document.

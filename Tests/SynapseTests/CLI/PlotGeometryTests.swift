@@ -201,6 +201,11 @@ struct PlotGeometryTests {
         // Decade ticks are evenly spaced on the page.
         let y = { (label: String) in log.texts.first { $0.text == label && $0.groups.contains("axes") }!.number("y") }
         #expect(abs((y("0.01") - y("0.1")) - (y("0.1") - y("1"))) < 0.02)
+        // One notation per axis: from 1e7 down to 1e-5, every tick written with an exponent.
+        let wide = try #require(LogScale([2e7, 3e4])).ticks.map(\.label)
+        #expect(wide == ["1e5", "1e6", "1e7"], "\(wide)")
+        let small = try #require(LogScale([1.5, 8e-6])).ticks.map(\.label)
+        #expect(small == ["1e-5", "1e-4", "1e-3", "1e-2", "1e-1", "1e0"], "\(small)")
     }
 
     @Test("confusion matrix: 3 short and 30 long class names, no label clipped or overlapping another or the cells", arguments: [3, 30])
@@ -224,6 +229,10 @@ struct PlotGeometryTests {
             let b = ParsedSVG.box(label)
             #expect(!(b.x0 < grid.2 && grid.0 < b.x1 && b.y0 < grid.3 && grid.1 < b.y1), "'\(label.text)' over the cells")
         }
+        // The colour scale is outlined, so its white zero end shows against the page.
+        let scale = svg.inGroup("legend").filter { $0.name == "rect" }
+        #expect(scale.contains { $0.attributes["fill"] == "none" && $0.attributes["stroke"] != nil && $0.number("height") >= 100 },
+                "an outline around the colour scale")
         // Every count fits its cell.
         for text in svg.inGroup("cells").filter({ $0.name == "text" }) {
             let b = ParsedSVG.box(text)
@@ -292,9 +301,21 @@ struct PlotGeometryTests {
         // Smooth: rows of at most 2 pixels (runs of one class merged, so the file stays small).
         #expect(regions.allSatisfy { $0.number("height") <= 2.31 } && regions.count < 20 * 230, "\(regions.count) region rectangles")
         #expect(Set(regions.map { $0.attributes["fill"]! }).count == classes, "every class predicted somewhere")
+        // Not anti-aliased: scaled down (a browser page), anti-aliased rows showed white stripes between them.
+        #expect(svg.elements.contains { $0.attributes["id"] == "regions" && $0.attributes["shape-rendering"] == "crispEdges" })
         #expect(document.utf8.count < 2_000_000)
         let legend = svg.inGroup("legend").filter { $0.name == "text" }.map(\.text)
         #expect(names.allSatisfy(legend.contains), "\(legend)")
+        let swatches = svg.inGroup("legend").filter { $0.name == "circle" }.compactMap { $0.attributes["fill"] }
+        #expect(swatches.count == classes && Set(swatches).count == classes, "a colour per class: \(swatches)")
+    }
+
+    @Test("class colours: 12 classes (a boundary's points and regions) each get a colour and a region tint of their own")
+    func classColors() {
+        let colors = (0..<12).map(SVG.classColor)
+        #expect(Set(colors).count == 12, "\(colors)")
+        #expect(Set(colors.map { tint($0, 0.28) }).count == 12)
+        #expect(SVG.classColor(12) == SVG.classColor(0), "beyond 12 the colours repeat")
     }
 
     @Test("plot --kind history draws the curves stored in a saved model, the same as train --plot; a model without history is an error")
