@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Synapse
 
@@ -44,4 +45,31 @@ func readmeTrainingExample() throws {
     print(history.epochs.count, model.evaluate(test).accuracy!)  // 40 0.977…
     // README training example ends
     #expect(model.evaluate(test).accuracy! >= 0.96)
+}
+
+/// The README's two examples are the code the tests above run: each README block, line by line
+/// (indentation aside), is the code between a test's markers (the training example's first
+/// README line, which sets the path relative to the repository, aside).
+@Test("README.md shows the examples these tests run, verbatim")
+func readmeExamplesAreVerbatim() throws {
+    let here = URL(fileURLWithPath: #filePath)
+    let repository = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let readme = try String(contentsOf: repository.appendingPathComponent("README.md"), encoding: .utf8)
+    let tests = try String(contentsOf: here, encoding: .utf8)
+    func lines(_ text: some StringProtocol) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+    /// The lines between `// NAME begins` and `// NAME ends` in this file.
+    func marked(_ name: String) throws -> [String] {
+        let all = lines(tests)
+        let start = try #require(all.firstIndex(of: "// \(name) begins")), end = try #require(all.firstIndex(of: "// \(name) ends"))
+        return Array(all[(start + 1)..<end])
+    }
+    /// README's ```swift blocks.
+    let blocks = readme.components(separatedBy: "```swift").dropFirst().map { lines($0.components(separatedBy: "```")[0]) }
+    let xor = try #require(blocks.first { $0.contains("loss.backward()                                      // gradients by reverse-mode autodiff") })
+    #expect(Array(xor.drop { $0 == "import Synapse" }) == (try marked("README example")))
+    let digits = try #require(blocks.first { $0.contains { $0.hasPrefix("let table = try CSVTable.read(digitsPath)") } })
+    #expect(digits.first?.hasPrefix("let digitsPath = \"../shared/data/digits/digits.csv.gz\"") == true)
+    #expect(Array(digits.dropFirst()) == (try marked("README training example")))
 }
