@@ -24,10 +24,17 @@ extension Tensor {
         withoutGradients {
             var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
             for node in order.reversed() {
-                guard let g = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+                guard var g = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
                 guard let function = node.gradientFunction else {
                     // A leaf: accumulate into .grad (a fresh tensor, never an alias of another gradient).
-                    node.grad = node.grad.map { $0 + g } ?? g.copy()
+                    // A gradient nothing else holds (not a view, no other reference, no graph) is
+                    // adopted as it is; any other is copied (a weight's gradient is a large copy per step).
+                    if let grad = node.grad {
+                        node.grad = grad + g
+                    } else {
+                        let adoptable = !g.isView && g.gradientFunction == nil && isKnownUniquelyReferenced(&g)
+                        node.grad = adoptable ? g : g.copy()
+                    }
                     continue
                 }
                 let inputGradients = function.backward?(g, node) ?? []

@@ -73,6 +73,9 @@ public final class Tensor<Scalar: TensorScalar> {
     /// The number of dimensions.
     public var rank: Int { shape.count }
 
+    /// Whether this tensor is a view of another's storage.
+    var isView: Bool { owner != nil }
+
     /// Whether this tensor was created by the user rather than by a recorded operation.
     public var isLeaf: Bool { gradientFunction == nil }
 

@@ -65,5 +65,15 @@ struct BackwardTests {
         (a + b).sum().backward()
         withoutGradients { a.grad! += Tensor([100, 100]) }
         #expect(b.grad?.scalars == [1, 1])
+        // A leaf's gradient adopts a fresh gradient tensor, but never one someone else holds: the
+        // caller's seed, or a gradient shared with another input (x + x), or a view.
+        let leaf = Tensor<Double>([1, 2], requiresGrad: true), seed = Tensor<Double>([5, 6])
+        leaf.backward(gradient: seed)
+        #expect(leaf.grad !== seed && leaf.grad?.scalars == [5, 6])
+        withoutGradients { leaf.grad! += Tensor([1, 1]) }
+        #expect(seed.scalars == [5, 6])
+        let x = Tensor<Double>([[1, 2], [3, 4]], requiresGrad: true), y = Tensor<Double>([[1, 1], [1, 1]], requiresGrad: true)
+        matmul(x, y).sum().backward()
+        #expect(x.grad?.scalars == [2, 2, 2, 2] && y.grad?.scalars == [4, 4, 6, 6] && x.grad !== y.grad)
     }
 }
