@@ -211,7 +211,10 @@ public enum GEMM {
         // (the blocking never changes a result: each element of C is one micro-kernel's sum over p).
         let rowStripCount = (m + mr - 1) / mr
         let threads = Swift.max(1, Parallel.threadCount)
-        let blockCount = ((m + mc - 1) / mc + threads - 1) / threads * threads
+        // At least 4 blocks per thread when there are strips enough (2 each): tasks claimed one at a
+        // time then keep a core whose partner the OS has descheduled busy with the rest of C.
+        let fewestBlocks = threads > 1 && rowStripCount >= 8 * threads ? 4 * threads : 1
+        let blockCount = (Swift.max((m + mc - 1) / mc, fewestBlocks) + threads - 1) / threads * threads
         let blockRows = Swift.max(1, (rowStripCount + blockCount - 1) / blockCount) * mr
         let rowBlocks = (m + blockRows - 1) / blockRows
         // When C has few row blocks, also split its columns so both cores get work.
