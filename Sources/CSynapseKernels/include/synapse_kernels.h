@@ -119,4 +119,33 @@ void synapse_lstm_cell_forward_f32(float *a, long H, const float *cPrev, float *
 void synapse_lstm_cell_backward_f32(const float *a, long H, const float *cPrev, const float *tanhC, const float *gOut, const float *dh,
                                     float *dc, float *dA, long u0, long u1, int level);
 
+/// The shape of a 2-D convolution of one sample (NCHW, stride 1 along the width) for the direct
+/// kernels of convolution.c.
+typedef struct {
+    long channels, height, width;
+    long out_channels, kernel_h, kernel_w;
+    long stride_y, pad_y, pad_x, dilation_y, dilation_x;
+    long out_h, out_w;
+} synapse_conv_shape;
+
+/// Whether the direct kernels are faster than im2col + GEMM on this CPU (it has vector FMA).
+int synapse_conv2d_direct_pays(void);
+/// Floats of scratch one call of the direct kernels needs (padded planes), at CPU level `level` (−1: this CPU's).
+long synapse_conv2d_direct_scratch(const synapse_conv_shape *s, int level);
+/// Floats of the packed weight (`[O/6][C][kh][kw][6]`).
+long synapse_conv2d_packed_weight_size(const synapse_conv_shape *s);
+/// Packs the weight `[O, C, kh, kw]` for ``synapse_conv2d_direct_forward_f32``.
+void synapse_conv2d_pack_weight_f32(const synapse_conv_shape *s, const float *w, float *packed);
+/// The row stride of the padded input planes at a CPU level.
+long synapse_conv_row_stride(const synapse_conv_shape *s, int level);
+/// The row stride of the padded output gradient at a CPU level.
+long synapse_conv_gradient_row_stride(const synapse_conv_shape *s, int level);
+/// One sample's convolution: y[o, p, q] = b[o] + Σ W[o, c, i, j]·x[c, p·sy − py + i·dy, q − px + j·dx]
+/// (`bias` may be NULL). `y` is `[O, OH, OW]`.
+void synapse_conv2d_direct_forward_f32(const synapse_conv_shape *s, const float *x, const float *packed, const float *bias,
+                                       float *y, float *scratch, int level);
+/// Adds one sample's weight gradient Σ_{p,q} g[o, p, q]·x[c, p·sy − py + i·dy, q − px + j·dx] into `dw` `[O, C, kh, kw]`.
+void synapse_conv2d_direct_weight_gradient_f32(const synapse_conv_shape *s, const float *x, const float *g, float *dw,
+                                               float *scratch, int level);
+
 #endif

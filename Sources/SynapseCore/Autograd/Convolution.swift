@@ -89,19 +89,26 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
             Scalar.im2col(xData + s * sampleSize, channels: channels, geometry: g, into: lowered + i * p, rowStride: range.count * p)
         }
     }
-    // Y' = W · columns  ([O, k] · [k, positions]),  then y[n, o, :] = Y'[o, n's positions] + b[o]
-    Parallel.forEach(tasks: ranges) { r in
-        let range = samples(r), width = range.count * p
-        let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: (k + outChannels) * width)
-        defer { scratch.deallocate() }
-        let lowered = scratch, product = scratch + k * width
-        lower(range, into: lowered)
-        Scalar.gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: k, alpha: 1, a: wData, lda: k,
-                    b: lowered, ldb: width, beta: 0, c: product, ldc: width)
-        for (i, s) in range.enumerated() {
-            for o in 0..<outChannels {
-                let source = product + o * width + i * p, target = oData + (s * outChannels + o) * p
-                if let biasData { Scalar.map(.plus(biasData[o]), source, target, count: p) } else { target.update(from: source, count: p) }
+    // Few input channels: the direct kernel, y[n] = W ⋆ x[n] + b, one sample at a time (Kernels/DirectConvolution.swift).
+    let direct = DirectConvolution(scalar: Scalar.self, channels: channels, outChannels: outChannels, geometry: g)
+    if let direct {
+        let packed = direct.packWeight(wData)
+        Parallel.forEach(tasks: ranges) { r in direct.forward(samples: samples(r), x: xData, packedWeight: packed, bias: biasData, output: oData) }
+    } else {
+        // Y' = W · columns  ([O, k] · [k, positions]),  then y[n, o, :] = Y'[o, n's positions] + b[o]
+        Parallel.forEach(tasks: ranges) { r in
+            let range = samples(r), width = range.count * p
+            let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: (k + outChannels) * width)
+            defer { scratch.deallocate() }
+            let lowered = scratch, product = scratch + k * width
+            lower(range, into: lowered)
+            Scalar.gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: k, alpha: 1, a: wData, lda: k,
+                        b: lowered, ldb: width, beta: 0, c: product, ldc: width)
+            for (i, s) in range.enumerated() {
+                for o in 0..<outChannels {
+                    let source = product + o * width + i * p, target = oData + (s * outChannels + o) * p
+                    if let biasData { Scalar.map(.plus(biasData[o]), source, target, count: p) } else { target.update(from: source, count: p) }
+                }
             }
         }
     }
@@ -121,15 +128,28 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
                 let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: (k + outChannels) * width)
                 defer { scratch.deallocate() }
                 let columns = scratch, rows = scratch + k * width
-                for (i, s) in range.enumerated() {
-                    for o in 0..<outChannels { (rows + o * width + i * p).update(from: gData + (s * outChannels + o) * p, count: p) }
+                if rData != nil || (direct == nil && (needsWeight || needsBias)) {
+                    for (i, s) in range.enumerated() {
+                        for o in 0..<outChannels { (rows + o * width + i * p).update(from: gData + (s * outChannels + o) * p, count: p) }
+                    }
                 }
-                if needsWeight {
+                if needsWeight, let direct {
+                    (wpData + r * outChannels * k).initialize(repeating: 0, count: outChannels * k)
+                    direct.addWeightGradient(samples: range, x: xData, gradient: gData, into: wpData + r * outChannels * k)
+                } else if needsWeight {
                     lower(range, into: columns)
                     Scalar.gemm(transposeA: false, transposeB: true, m: outChannels, n: k, k: width, alpha: 1, a: rows, lda: width,
                                 b: columns, ldb: width, beta: 0, c: wpData + r * outChannels * k, ldc: k)
                 }
-                if needsBias { Scalar.reduce(.sum, rows, bpData + r * outChannels, outer: outChannels, axis: width, inner: 1) }
+                if needsBias, direct != nil {
+                    // Σ over each sample's positions ([samples·O, p] → columns), then over the samples, in order.
+                    let sums = UnsafeMutablePointer<Scalar>.allocate(capacity: range.count * outChannels)
+                    defer { sums.deallocate() }
+                    Scalar.reduce(.sum, gData + range.lowerBound * outChannels * p, sums, outer: range.count * outChannels, axis: p, inner: 1)
+                    Scalar.reduce(.sum, sums, bpData + r * outChannels, outer: 1, axis: range.count, inner: outChannels)
+                } else if needsBias {
+                    Scalar.reduce(.sum, rows, bpData + r * outChannels, outer: outChannels, axis: width, inner: 1)
+                }
                 if let rData {
                     Scalar.gemm(transposeA: true, transposeB: false, m: k, n: width, k: outChannels, alpha: 1, a: wData, lda: k,
                                 b: rows, ldb: width, beta: 0, c: columns, ldc: width)
