@@ -43,9 +43,13 @@ long synapse_conv_gradient_row_stride(const synapse_conv_shape *s, int level) {
     return (s->out_w + lanes - 1) / lanes * lanes;
 }
 
+// The padded output gradient has zero planes past the last channel for the weight tile's last block
+// (tiles of up to 8 channels at any level).
+static long gradient_planes(const synapse_conv_shape *s) { return s->out_channels + 7; }
+
 long synapse_conv2d_direct_scratch(const synapse_conv_shape *s, int level) {
     const long input = s->channels * (s->height + 2 * s->pad_y) * synapse_conv_row_stride(s, level);
-    const long gradient = (s->out_channels + 7) / 8 * 8 * s->out_h * synapse_conv_gradient_row_stride(s, level);
+    const long gradient = gradient_planes(s) * s->out_h * synapse_conv_gradient_row_stride(s, level);
     return input + gradient;
 }
 
@@ -132,7 +136,7 @@ void synapse_conv2d_direct_weight_gradient_f32(const synapse_conv_shape *s, cons
     const long S = synapse_conv_row_stride(s, level), GW = synapse_conv_gradient_row_stride(s, level);
     float *xp = scratch, *gp = scratch + s->channels * (s->height + 2 * s->pad_y) * S;
     pad_input(s, x, xp, S);
-    const long rows = (s->out_channels + 7) / 8 * 8 * s->out_h;
+    const long rows = gradient_planes(s) * s->out_h;
     memset(gp, 0, sizeof(float) * (size_t)(rows * GW));
     for (long r = 0; r < s->out_channels * s->out_h; r++) memcpy(gp + r * GW, g + r * s->out_w, sizeof(float) * (size_t)s->out_w);
 #if defined(__x86_64__)

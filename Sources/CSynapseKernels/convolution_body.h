@@ -9,6 +9,8 @@
 #define NAME2_(base, suffix) NAME_(base, suffix)
 #define NAME(base) NAME2_(base, SUFFIX)
 
+_Static_assert(OB_WEIGHT <= 8, "gradient_planes (convolution.c) pads the output gradient for tiles of up to 8 channels");
+
 typedef float NAME(vec) __attribute__((ext_vector_type(LANES)));
 #define vec_t NAME(vec)
 
