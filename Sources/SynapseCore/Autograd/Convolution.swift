@@ -90,7 +90,7 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
         }
     }
     // Few input channels: the direct kernel, y[n] = W ⋆ x[n] + b, one sample at a time (Kernels/DirectConvolution.swift).
-    let direct = DirectConvolution(scalar: Scalar.self, channels: channels, outChannels: outChannels, geometry: g)
+    let direct = DirectConvolution.isEnabled ? DirectConvolution(scalar: Scalar.self, channels: channels, outChannels: outChannels, geometry: g) : nil
     if let direct {
         let packed = direct.packWeight(wData)
         Parallel.forEach(tasks: ranges) { r in direct.forward(samples: samples(r), x: xData, packedWeight: packed, bias: biasData, output: oData) }

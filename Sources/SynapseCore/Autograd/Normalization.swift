@@ -22,36 +22,44 @@ public func batchNorm<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>?, bias
                  "BatchNorm with \(runningMean.count) channels expected input [N, \(runningMean.count), …], got \(x.shape)")
     precondition(!training || m > 1, "BatchNorm in training needs more than one value per channel, got input \(x.shape)")
 
-    // Per-channel statistics: μ_c and 1/√(σ²_c + ε).
+    // Each channel is one task (its sums in a fixed order: the same bits on any number of threads).
+    let tasks = x.count >= 1 << 15 ? channels : 1
+    @inline(__always) func channelRange(_ task: Int) -> Range<Int> { tasks == 1 ? 0..<channels : task..<(task + 1) }
+    @inline(__always) func plane(_ s: Int, _ c: Int) -> Int { (s * channels + c) * spatial }
+
+    // Per-channel statistics: μ_c and 1/√(σ²_c + ε); then y = γ x̂ + β with x̂ = (x − μ) / √(σ² + ε),
+    // as one affine map per channel: y = a·x + b.
     var mean = [Scalar](repeating: 0, count: channels), inverseDeviation = [Scalar](repeating: 0, count: channels)
     let (xData, rm, rv) = (x.data, runningMean.data, runningVariance.data)
-    for c in 0..<channels {
-        if training {
-            var sum: Scalar = 0
-            for s in 0..<n { let plane = xData + (s * channels + c) * spatial; for i in 0..<spatial { sum += plane[i] } }
-            let mu = sum / Scalar(m)
-            var squares: Scalar = 0
-            for s in 0..<n { let plane = xData + (s * channels + c) * spatial; for i in 0..<spatial { let d = plane[i] - mu; squares += d * d } }
-            let variance = squares / Scalar(m)
-            mean[c] = mu
-            inverseDeviation[c] = 1 / (variance + Scalar(epsilon)).squareRoot()
-            let rate = Scalar(momentum)
-            rm[c] = (1 - rate) * rm[c] + rate * mu
-            rv[c] = (1 - rate) * rv[c] + rate * squares / Scalar(m - 1)
-        } else {
-            mean[c] = rm[c]
-            inverseDeviation[c] = 1 / (rv[c] + Scalar(epsilon)).squareRoot()
-        }
-    }
-    // y = γ x̂ + β with x̂ = (x − μ) / √(σ² + ε), as one affine map per channel: y = a·x + b.
     let out = Tensor<Scalar>(uninitializedShape: x.shape)
     let oData = out.data
-    for c in 0..<channels {
-        let gamma = weight?.data[c] ?? 1, beta = bias?.data[c] ?? 0
-        let a = gamma * inverseDeviation[c], b = beta - a * mean[c]
-        for s in 0..<n {
-            let offset = (s * channels + c) * spatial
-            for i in 0..<spatial { oData[offset + i] = a * xData[offset + i] + b }
+    let (gammaData, betaData) = (weight?.data, bias?.data)
+    mean.withUnsafeMutableBufferPointer { meanBuffer in
+        inverseDeviation.withUnsafeMutableBufferPointer { inverseBuffer in
+            let (means, inverses) = (meanBuffer.baseAddress!, inverseBuffer.baseAddress!)
+            Parallel.forEach(tasks: tasks) { task in
+                for c in channelRange(task) {
+                    if training {
+                        var sum: Scalar = 0
+                        for s in 0..<n { sum += ChannelKernels.sum(xData + plane(s, c), count: spatial) }
+                        let mu = sum / Scalar(m)
+                        var squares: Scalar = 0
+                        for s in 0..<n { squares += ChannelKernels.squaredDeviations(xData + plane(s, c), count: spatial, mean: mu) }
+                        let variance = squares / Scalar(m)
+                        means[c] = mu
+                        inverses[c] = 1 / (variance + Scalar(epsilon)).squareRoot()
+                        let rate = Scalar(momentum)
+                        rm[c] = (1 - rate) * rm[c] + rate * mu
+                        rv[c] = (1 - rate) * rv[c] + rate * squares / Scalar(m - 1)
+                    } else {
+                        means[c] = rm[c]
+                        inverses[c] = 1 / (rv[c] + Scalar(epsilon)).squareRoot()
+                    }
+                    let gamma = gammaData?[c] ?? 1, beta = betaData?[c] ?? 0
+                    let a = gamma * inverses[c], b = beta - a * means[c]
+                    for s in 0..<n { ChannelKernels.affine(xData + plane(s, c), oData + plane(s, c), count: spatial, scale: a, shift: b) }
+                }
+            }
         }
     }
 
@@ -64,27 +72,25 @@ public func batchNorm<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>?, bias
             let gx = x.requiresGrad ? Tensor<Scalar>(uninitializedShape: x.shape) : nil
             let gw = weight.map { $0.requiresGrad ? Tensor<Scalar>(uninitializedShape: [channels]) : nil } ?? nil
             let gb = bias.map { $0.requiresGrad ? Tensor<Scalar>(uninitializedShape: [channels]) : nil } ?? nil
-            for c in 0..<channels {
-                let (mu, inverse) = (mean[c], inverseDeviation[c])
-                var sumG: Scalar = 0, sumGXHat: Scalar = 0
-                for s in 0..<n {
-                    let offset = (s * channels + c) * spatial
-                    for i in 0..<spatial {
-                        let g = gData[offset + i]
+            let (gxData, gwData, gbData) = (gx?.data, gw?.data, gb?.data)
+            Parallel.forEach(tasks: tasks) { task in
+                for c in channelRange(task) {
+                    let (mu, inverse) = (mean[c], inverseDeviation[c])
+                    var sumG: Scalar = 0, sumGXCentered: Scalar = 0
+                    for s in 0..<n {
+                        let (g, d) = ChannelKernels.gradientSums(gData + plane(s, c), xData + plane(s, c), count: spatial, mean: mu)
                         sumG += g
-                        sumGXHat += g * (xData[offset + i] - mu) * inverse
+                        sumGXCentered += d
                     }
-                }
-                gw?.data[c] = sumGXHat
-                gb?.data[c] = sumG
-                guard let gx else { continue }
-                let scale = (weight?.data[c] ?? 1) * inverse
-                let (meanG, meanGXHat) = training ? (sumG / Scalar(m), sumGXHat / Scalar(m)) : (0, 0)
-                for s in 0..<n {
-                    let offset = (s * channels + c) * spatial
-                    for i in 0..<spatial {
-                        let xHat = (xData[offset + i] - mu) * inverse
-                        gx.data[offset + i] = scale * (gData[offset + i] - meanG - xHat * meanGXHat)
+                    let sumGXHat = sumGXCentered * inverse
+                    gwData?[c] = sumGXHat
+                    gbData?[c] = sumG
+                    guard let gxData else { continue }
+                    let scale = (gammaData?[c] ?? 1) * inverse
+                    let (meanG, meanGXHat) = training ? (sumG / Scalar(m), sumGXHat / Scalar(m)) : (0, 0)
+                    for s in 0..<n {
+                        ChannelKernels.inputGradient(gData + plane(s, c), xData + plane(s, c), gxData + plane(s, c), count: spatial,
+                                                     scale: scale, meanGradient: meanG, mean: mu, slope: inverse * meanGXHat)
                     }
                 }
             }

@@ -18,11 +18,14 @@ struct DirectConvolution {
     /// Floats of scratch per call.
     let scratchCount: Int
 
-    /// The direct kernel for this convolution, or nil when it does not apply (then: im2col + GEMM).
+    /// Whether `conv2d` takes the direct kernel when the shape allows: under the native backend, on a
+    /// CPU with vector FMA (an x86-64 CPU without it would run the baseline loops slower than im2col).
+    static var isEnabled: Bool { GEMM.backend == .native && synapse_conv2d_direct_pays() != 0 }
+
+    /// The direct kernel for this convolution, or nil when its shape does not suit it (then: im2col + GEMM).
     /// `level` forces the instruction set (0 baseline, 1 AVX2, 2 AVX-512; tests) instead of this CPU's (−1).
     init?<Scalar: TensorScalar>(scalar: Scalar.Type, channels: Int, outChannels: Int, geometry g: ConvolutionGeometry, level: Int32 = -1) {
-        guard Scalar.self == Float.self, GEMM.backend == .native, g.strideX == 1, level >= 0 || synapse_conv2d_direct_pays() != 0,
-              (1...Self.maximumChannels).contains(channels) else { return nil }
+        guard Scalar.self == Float.self, g.strideX == 1, (1...Self.maximumChannels).contains(channels) else { return nil }
         shape = synapse_conv_shape(channels: channels, height: g.height, width: g.width, out_channels: outChannels,
                                    kernel_h: g.kernelHeight, kernel_w: g.kernelWidth, stride_y: g.strideY, pad_y: g.padY, pad_x: g.padX,
                                    dilation_y: g.dilationY, dilation_x: g.dilationX, out_h: g.outputHeight, out_w: g.outputWidth)
