@@ -100,10 +100,16 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
             let range = samples(r), width = range.count * p
             let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: (k + outChannels) * width)
             defer { scratch.deallocate() }
-            let lowered = scratch, product = scratch + k * width
+            // A one-sample range's product is that sample's [O, positions] output: written in place.
+            let inPlace = range.count == 1
+            let lowered = scratch, product = inPlace ? oData + range.lowerBound * outChannels * p : scratch + k * width
             lower(range, into: lowered)
             Scalar.gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: k, alpha: 1, a: wData, lda: k,
                         b: lowered, ldb: width, beta: 0, c: product, ldc: width)
+            if inPlace {
+                if let biasData { for o in 0..<outChannels { Scalar.map(.plus(biasData[o]), product + o * p, product + o * p, count: p) } }
+                return
+            }
             for (i, s) in range.enumerated() {
                 for o in 0..<outChannels {
                     let source = product + o * width + i * p, target = oData + (s * outChannels + o) * p
@@ -127,8 +133,10 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
                 let range = samples(r), width = range.count * p
                 let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: (k + outChannels) * width)
                 defer { scratch.deallocate() }
-                let columns = scratch, rows = scratch + k * width
-                if rData != nil || (direct == nil && (needsWeight || needsBias)) {
+                // G' of a one-sample range is that sample's gradient, [O, positions] already: read in place.
+                let inPlace = range.count == 1
+                let columns = scratch, rows = inPlace ? UnsafeMutablePointer(mutating: gData + range.lowerBound * outChannels * p) : scratch + k * width
+                if !inPlace && (rData != nil || (direct == nil && (needsWeight || needsBias))) {
                     for (i, s) in range.enumerated() {
                         for o in 0..<outChannels { (rows + o * width + i * p).update(from: gData + (s * outChannels + o) * p, count: p) }
                     }
