@@ -277,14 +277,18 @@ private func columnSums<T: TensorScalar>(_ g: UnsafePointer<T>, rows: Int, width
 
 /// Checks the shapes shared by ``lstm(_:weightIH:weightHH:biasIH:biasHH:hidden:cell:)`` and
 /// ``gru(_:weightIH:weightHH:biasIH:biasHH:hidden:)``; returns (B, T, I, H).
-private func recurrentShapes<T: TensorScalar>(_ name: String, gates: Int, x: Tensor<T>, weightIH: Tensor<T>, weightHH: Tensor<T>,
+private func recurrentShapes<T: TensorScalar>(_ name: String, gates: Int, x: Tensor<T>, weightIH: Tensor<T>?, weightHH: Tensor<T>,
                                               biasIH: Tensor<T>?, biasHH: Tensor<T>?, states: [Tensor<T>?]) -> (Int, Int, Int, Int) {
     precondition(x.rank == 3 && x.shape[0] > 0 && x.shape[1] > 0, "\(name) expects a batch-first input [B, T, inputSize] with B, T ≥ 1, got \(x.shape)")
     let (batch, steps, inputs) = (x.shape[0], x.shape[1], x.shape[2])
     precondition(weightHH.rank == 2 && weightHH.shape[1] > 0 && weightHH.shape[0] == gates * weightHH.shape[1],
                  "\(name) weight_hh must be [\(gates)H, H], got \(weightHH.shape)")
     let hidden = weightHH.shape[1]
-    precondition(weightIH.shape == [gates * hidden, inputs], "\(name) weight_ih must be [\(gates * hidden), \(inputs)] for input \(x.shape), got \(weightIH.shape)")
+    if let weightIH {
+        precondition(weightIH.shape == [gates * hidden, inputs], "\(name) weight_ih must be [\(gates * hidden), \(inputs)] for input \(x.shape), got \(weightIH.shape)")
+    } else {
+        precondition(inputs == gates * hidden, "\(name) fed projected inputs expects [B, T, \(gates * hidden)], got \(x.shape)")
+    }
     for bias in [biasIH, biasHH] {
         precondition(bias == nil || bias!.shape == [gates * hidden], "\(name) biases must be [\(gates * hidden)], got \(bias!.shape)")
     }
@@ -315,10 +319,26 @@ private func unpack<T: TensorScalar>(_ all: Tensor<T>, batch: Int, steps: Int, h
 ///   - hidden, cell: the initial h₀ and c₀ `[B, H]`, or nil for zeros.
 /// - Returns: the hidden state of every step `[B, T, H]` and the final h and c `[B, H]`. All three
 ///   come from one recorded operation; gradients flow into x, the weights, the biases and h₀, c₀.
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func lstm<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH: Tensor<Scalar>,
                          biasIH: Tensor<Scalar>?, biasHH: Tensor<Scalar>?,
                          hidden: Tensor<Scalar>?, cell: Tensor<Scalar>?) -> (output: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>) {
+    lstmSequence(x, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, hidden: hidden, cell: cell)
+}
+
+/// The same LSTM layer fed its input product already made: `projected` is x·W_ihᵀ `[B, T, 4H]`, for
+/// instance `embedding(E·W_ihᵀ, ids)` — for token ids, the table's product taken once per vocabulary
+/// row instead of once per token (`LSTM.callAsFunction(tokens:embeddedBy:state:)`). The op adds the
+/// biases, runs the recurrence, and passes ∂L/∂A back as the gradient of `projected`.
+public func lstm<Scalar>(projected: Tensor<Scalar>, weightHH: Tensor<Scalar>, biasIH: Tensor<Scalar>?, biasHH: Tensor<Scalar>?,
+                         hidden: Tensor<Scalar>?, cell: Tensor<Scalar>?) -> (output: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>) {
+    lstmSequence(projected, weightIH: nil, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, hidden: hidden, cell: cell)
+}
+
+/// ``lstm(_:weightIH:weightHH:biasIH:biasHH:hidden:cell:)``, or with `weightIH` nil the input as its projection.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?, weightHH: Tensor<Scalar>,
+                                  biasIH: Tensor<Scalar>?, biasHH: Tensor<Scalar>?,
+                                  hidden: Tensor<Scalar>?, cell: Tensor<Scalar>?) -> (output: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>) {
     let (B, T, I, H) = recurrentShapes("LSTM", gates: 4, x: x, weightIH: weightIH, weightHH: weightHH,
                                        biasIH: biasIH, biasHH: biasHH, states: [hidden, cell])
     let (G, rows) = (4 * H, B * T)
@@ -336,10 +356,17 @@ public func lstm<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH
         if let hidden { h0.update(from: hidden.data + b * H, count: H) } else { h0.update(repeating: 0, count: H) }
     }
     do {
-        // A = x·W_ihᵀ + b_ih + b_hh for all steps at once.
+        // A = x·W_ihᵀ + b_ih + b_hh for all steps at once (or the given projection + b_ih + b_hh).
         fillRows(gData, rows: rows, width: G, biasIH, biasHH)
-        Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: G, k: I, alpha: 1, a: x.data, lda: I, b: weightIH.data, ldb: I,
-                    beta: biasIH == nil && biasHH == nil ? 0 : 1, c: gData, ldc: G)
+        if let weightIH {
+            Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: G, k: I, alpha: 1, a: x.data, lda: I, b: weightIH.data, ldb: I,
+                        beta: biasIH == nil && biasHH == nil ? 0 : 1, c: gData, ldc: G)
+        } else if biasIH == nil && biasHH == nil {
+            gData.update(from: x.data, count: rows * G)
+        } else {
+            let xData = x.data
+            for i in 0..<(rows * G) { gData[i] = xData[i] + gData[i] }
+        }
         let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: 1, bColumn: H, depth: H, width: H, blocks: 4, rows: B)
         let c0 = initialCell.data
         product.packRows(from: pData, lda: T * H, units: 0..<H, blocks: 1, into: 0)
@@ -413,12 +440,14 @@ public func lstm<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH
                 }
             }
             var dx: Tensor<Scalar>? = nil, dWih: Tensor<Scalar>? = nil, dWhh: Tensor<Scalar>? = nil
-            if x.requiresGrad {
+            if x.requiresGrad, let weightIH {
                 dx = Tensor<Scalar>(uninitializedShape: x.shape)
                 Scalar.gemm(transposeA: false, transposeB: false, m: rows, n: I, k: G, alpha: 1, a: dAData, lda: G,
                             b: weightIH.data, ldb: I, beta: 0, c: dx!.data, ldc: I)
+            } else if x.requiresGrad {
+                dx = dA            // ∂L/∂(projection) = ∂L/∂A
             }
-            if weightIH.requiresGrad {
+            if let weightIH, weightIH.requiresGrad {
                 dWih = Tensor<Scalar>(uninitializedShape: weightIH.shape)
                 Scalar.gemm(transposeA: true, transposeB: false, m: G, n: I, k: rows, alpha: 1, a: dAData, lda: G,
                             b: x.data, ldb: I, beta: 0, c: dWih!.data, ldc: I)
@@ -437,7 +466,7 @@ public func lstm<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH
                 Scalar.gemm(transposeA: false, transposeB: false, m: B, n: H, k: G, alpha: 1, a: dAData, lda: T * G,
                             b: weightHH.data, ldb: H, beta: 0, c: dh0!.data, ldc: H)
             }
-            var result: [Tensor<Scalar>?] = [dx, dWih, dWhh]
+            var result: [Tensor<Scalar>?] = weightIH == nil ? [dx, dWhh] : [dx, dWih, dWhh]
             if let biasIH { result.append(biasIH.requiresGrad ? dBias : nil) }
             if let biasHH { result.append(biasHH.requiresGrad ? dBias?.copy() : nil) }
             if hidden != nil { result.append(dh0) }

@@ -28,11 +28,15 @@ public final class Embedding<Scalar: TensorScalar>: Layer {
 
     /// The vectors of the token ids in `x` (any shape): `[…] → […, C]`.
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-        let ids = x.doubleScalars.map { value -> Int in
+        embedding(weight, indices: tokenIndices(x), shape: x.shape)
+    }
+
+    /// The token ids in `x` as row numbers of the table (each a whole number below the vocabulary size).
+    public func tokenIndices(_ x: Tensor<Scalar>) -> [Int] {
+        x.doubleScalars.map { value -> Int in
             precondition(value.rounded() == value && value >= 0 && value < Double(vocabularySize),
                          "Embedding of \(vocabularySize) tokens got the id \(value)")
             return Int(value)
         }
-        return embedding(weight, indices: ids, shape: x.shape)
     }
 }

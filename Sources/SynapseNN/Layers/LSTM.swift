@@ -47,7 +47,7 @@ public final class LSTMDecodingState<Scalar: TensorScalar> {
 ///     …
 /// }
 /// ```
-public final class LSTM<Scalar: TensorScalar>: Layer, IncrementalLayer {
+public final class LSTM<Scalar: TensorScalar>: Layer, IncrementalLayer, EmbeddingConsumer {
     /// The features of each input step.
     public let inputSize: Int
     /// H, the features of each hidden state.
@@ -109,6 +109,11 @@ public final class LSTM<Scalar: TensorScalar>: Layer, IncrementalLayer {
     /// that requires them; pass ``LSTMState/detached()`` to cut the history (truncated BPTT).
     public func callAsFunction(_ x: Tensor<Scalar>, state: LSTMState<Scalar>?) -> (output: Tensor<Scalar>, state: LSTMState<Scalar>) {
         precondition(x.rank == 3 && x.shape[2] == inputSize, "\(summary) expected input [B, T, \(inputSize)], got \(x.shape)")
+        return run(x, firstLayerProjected: false, state: state)
+    }
+
+    /// The layers in turn; with `firstLayerProjected`, `x` is already layer 0's x·W_ihᵀ `[B, T, 4H]`.
+    private func run(_ x: Tensor<Scalar>, firstLayerProjected: Bool, state: LSTMState<Scalar>?) -> (output: Tensor<Scalar>, state: LSTMState<Scalar>) {
         if let state {
             precondition(state.hidden.shape == [layerCount, x.shape[0], hiddenSize],
                          "\(summary) expected states [\(layerCount), \(x.shape[0]), \(hiddenSize)], got \(state.hidden.shape)")
@@ -116,9 +121,11 @@ public final class LSTM<Scalar: TensorScalar>: Layer, IncrementalLayer {
         var sequence = x
         var hidden: [Tensor<Scalar>] = [], cell: [Tensor<Scalar>] = []
         for l in 0..<layerCount {
-            let result = lstm(sequence, weightIH: inputWeights[l], weightHH: hiddenWeights[l],
-                              biasIH: usesBias ? inputBiases[l] : nil, biasHH: usesBias ? hiddenBiases[l] : nil,
-                              hidden: state.map { RecurrentWeights.layer($0.hidden, l) }, cell: state.map { RecurrentWeights.layer($0.cell, l) })
+            let (h0, c0) = (state.map { RecurrentWeights.layer($0.hidden, l) }, state.map { RecurrentWeights.layer($0.cell, l) })
+            let (bih, bhh) = (usesBias ? inputBiases[l] : nil, usesBias ? hiddenBiases[l] : nil)
+            let result = l == 0 && firstLayerProjected
+                ? lstm(projected: sequence, weightHH: hiddenWeights[l], biasIH: bih, biasHH: bhh, hidden: h0, cell: c0)
+                : lstm(sequence, weightIH: inputWeights[l], weightHH: hiddenWeights[l], biasIH: bih, biasHH: bhh, hidden: h0, cell: c0)
             sequence = result.output
             hidden.append(result.hidden)
             cell.append(result.cell)
@@ -129,6 +136,25 @@ public final class LSTM<Scalar: TensorScalar>: Layer, IncrementalLayer {
     /// Continues the sequence from the state in `cache` (zeros at first) and stores the new state:
     /// feeding a sequence one step at a time gives the full forward pass's outputs.
     /// A recurrent layer carries its state over any length: no context bound.
+    /// The layer applied to `embedding(tokens)`. When the batch holds more tokens than the table has
+    /// rows, layer 0's input product is taken per table row — (E·W_ihᵀ)[id] = E[id]·W_ihᵀ — and gathered
+    /// (`lstm(projected:…)`): [V, E]·[E, 4H] instead of [B·T, E]·[E, 4H], forward and backward (the
+    /// table's gradient is a scatter-add of ∂L/∂A, then two small products give ∂L/∂E and ∂L/∂W_ih).
+    public func callAsFunction(tokens: Tensor<Scalar>, embeddedBy table: Embedding<Scalar>) -> Tensor<Scalar> {
+        callAsFunction(tokens: tokens, embeddedBy: table, state: nil).output
+    }
+
+    /// ``callAsFunction(tokens:embeddedBy:)`` with initial states (see ``callAsFunction(_:state:)``).
+    public func callAsFunction(tokens: Tensor<Scalar>, embeddedBy table: Embedding<Scalar>,
+                               state: LSTMState<Scalar>?) -> (output: Tensor<Scalar>, state: LSTMState<Scalar>) {
+        guard tokens.rank == 2, tokens.count > table.vocabularySize, table.width == inputSize else {
+            return callAsFunction(table(tokens), state: state)
+        }
+        let projection = matmul(table.weight, inputWeights[0], transposeB: true)          // [V, 4H]
+        let projected = embedding(projection, indices: table.tokenIndices(tokens), shape: tokens.shape)
+        return run(projected, firstLayerProjected: true, state: state)
+    }
+
     public var boundsContext: Bool { false }
 
     public func decode(_ x: Tensor<Scalar>, cache: DecodingCache<Scalar>) -> Tensor<Scalar> {

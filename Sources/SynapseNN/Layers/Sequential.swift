@@ -27,9 +27,21 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
         layers.append(layer)
     }
 
-    /// Each layer applied to the previous one's output.
+    /// Each layer applied to the previous one's output. An embedding followed by a layer that can take
+    /// token ids through it (``EmbeddingConsumer``, e.g. an LSTM) hands both to the latter, which
+    /// computes the same result with less work.
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-        layers.reduce(x) { $1($0) }
+        var (y, i) = (x, 0)
+        while i < layers.count {
+            if i + 1 < layers.count, let table = layers[i] as? Embedding<Scalar>, let next = layers[i + 1] as? any EmbeddingConsumer<Scalar> {
+                y = next.callAsFunction(tokens: y, embeddedBy: table)
+                i += 2
+            } else {
+                y = layers[i](y)
+                i += 1
+            }
+        }
+        return y
     }
 
     /// Children named `0`, `1`, … as in PyTorch.
