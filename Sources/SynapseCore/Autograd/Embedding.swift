@@ -15,16 +15,26 @@ public func embedding<Scalar>(_ weight: Tensor<Scalar>, indices: [Int], shape: [
         preconditionFailure("index \(bad) is outside the embedding's \(vocabulary) rows")
     }
     let out = Tensor<Scalar>(uninitializedShape: shape + [width])
-    for (p, index) in indices.enumerated() {
-        (out.data + p * width).update(from: weight.data + index * width, count: width)
+    // Large lookups (an LSTM's folded [V, 4H] table gathered for every token) are split over the cores:
+    // the forward by positions, the backward by columns, so each sum keeps its order on any thread count.
+    let tasks = indices.count * width >= 1 << 16 ? Swift.min(8 * Parallel.threadCount, Swift.max(1, width / 16)) : 1
+    let (oData, wData) = (out.data, weight.data)
+    Parallel.forEach(tasks: tasks) { task in
+        for p in (indices.count * task / tasks)..<(indices.count * (task + 1) / tasks) {
+            (oData + p * width).update(from: wData + indices[p] * width, count: width)
+        }
     }
     if Tensor.recordsGradient(weight) {
         // ∂L/∂weight[v, :] = Σ_{p : indices[p] = v} g[p, :]   (a scatter-add, in index order)
         out.recordGradient("embedding", inputs: [weight]) { gradient, _ in
             let table = Tensor<Scalar>(zeros: weight.shape)
-            for (p, index) in indices.enumerated() {
-                let (row, g) = (table.data + index * width, gradient.data + p * width)
-                for c in 0..<width { row[c] += g[c] }
+            let (tData, gData) = (table.data, gradient.data)
+            Parallel.forEach(tasks: tasks) { task in
+                let columns = (width * task / tasks)..<(width * (task + 1) / tasks)
+                for (p, index) in indices.enumerated() {
+                    let (row, g) = (tData + index * width, gData + p * width)
+                    for c in columns { row[c] += g[c] }
+                }
             }
             return [table]
         }
