@@ -263,6 +263,14 @@ private func fillRows<T: TensorScalar>(_ out: UnsafeMutablePointer<T>, rows: Int
     for r in 0..<rows { (out + r * width).update(from: row, count: width) }
 }
 
+/// A given input projection into the pre-activations: `a = p` (no biases) or `a = p + a` (the biases
+/// already there; the order a product with β = 1 adds them in).
+@inline(__always)
+private func addProjection<T: TensorScalar>(_ p: UnsafePointer<T>, into a: UnsafeMutablePointer<T>, count: Int, overwrite: Bool) {
+    if overwrite { a.update(from: p, count: count); return }
+    for i in 0..<count { a[i] = p[i] + a[i] }
+}
+
 /// Σ over rows of a `[rows, width]` buffer (a bias gradient), in row order.
 @inline(__always)
 private func columnSums<T: TensorScalar>(_ g: UnsafePointer<T>, rows: Int, width: Int) -> Tensor<T> {
@@ -361,11 +369,8 @@ private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?
         if let weightIH {
             Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: G, k: I, alpha: 1, a: x.data, lda: I, b: weightIH.data, ldb: I,
                         beta: biasIH == nil && biasHH == nil ? 0 : 1, c: gData, ldc: G)
-        } else if biasIH == nil && biasHH == nil {
-            gData.update(from: x.data, count: rows * G)
         } else {
-            let xData = x.data
-            for i in 0..<(rows * G) { gData[i] = xData[i] + gData[i] }
+            addProjection(x.data, into: gData, count: rows * G, overwrite: biasIH == nil && biasHH == nil)
         }
         let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: 1, bColumn: H, depth: H, width: H, blocks: 4, rows: B)
         let c0 = initialCell.data
@@ -492,10 +497,24 @@ private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?
 ///   - hidden: the initial h₀ `[B, H]`, or nil for zeros.
 /// - Returns: the hidden state of every step `[B, T, H]` and the final h `[B, H]`, from one recorded
 ///   operation; gradients flow into x, the weights, the biases and h₀.
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func gru<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH: Tensor<Scalar>,
                         biasIH: Tensor<Scalar>?, biasHH: Tensor<Scalar>?,
                         hidden: Tensor<Scalar>?) -> (output: Tensor<Scalar>, hidden: Tensor<Scalar>) {
+    gruSequence(x, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, hidden: hidden)
+}
+
+/// The same GRU layer fed its input product already made: `projected` is x·W_ihᵀ `[B, T, 3H]` (see
+/// ``lstm(projected:weightHH:biasIH:biasHH:hidden:cell:)``); its gradient is ∂L/∂(x·W_ihᵀ + b_ih).
+public func gru<Scalar>(projected: Tensor<Scalar>, weightHH: Tensor<Scalar>, biasIH: Tensor<Scalar>?, biasHH: Tensor<Scalar>?,
+                        hidden: Tensor<Scalar>?) -> (output: Tensor<Scalar>, hidden: Tensor<Scalar>) {
+    gruSequence(projected, weightIH: nil, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, hidden: hidden)
+}
+
+/// ``gru(_:weightIH:weightHH:biasIH:biasHH:hidden:)``, or with `weightIH` nil the input as its projection.
+@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+private func gruSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?, weightHH: Tensor<Scalar>,
+                                 biasIH: Tensor<Scalar>?, biasHH: Tensor<Scalar>?,
+                                 hidden: Tensor<Scalar>?) -> (output: Tensor<Scalar>, hidden: Tensor<Scalar>) {
     let (B, T, I, H) = recurrentShapes("GRU", gates: 3, x: x, weightIH: weightIH, weightHH: weightHH,
                                        biasIH: biasIH, biasHH: biasHH, states: [hidden])
     let (G, rows) = (3 * H, B * T)
@@ -510,10 +529,14 @@ public func gru<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH:
         if let hidden { h0.update(from: hidden.data + b * H, count: H) } else { h0.update(repeating: 0, count: H) }
     }
     do {
-        // A = x·W_ihᵀ + b_ih for all steps at once.
+        // A = x·W_ihᵀ + b_ih for all steps at once (or the given projection + b_ih).
         fillRows(gData, rows: rows, width: G, biasIH, nil)
-        Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: G, k: I, alpha: 1, a: x.data, lda: I, b: weightIH.data, ldb: I,
-                    beta: biasIH == nil ? 0 : 1, c: gData, ldc: G)
+        if let weightIH {
+            Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: G, k: I, alpha: 1, a: x.data, lda: I, b: weightIH.data, ldb: I,
+                        beta: biasIH == nil ? 0 : 1, c: gData, ldc: G)
+        } else {
+            addProjection(x.data, into: gData, count: rows * G, overwrite: biasIH == nil)
+        }
         let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: 1, bColumn: H, depth: H, width: H, blocks: 3, rows: B)
         let step = Tensor<Scalar>(uninitializedShape: [B, G])   // h_{t−1}·W_hhᵀ + b_hh of one step
         let sData = step.data
@@ -576,12 +599,14 @@ public func gru<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH:
                 }
             }
             var dx: Tensor<Scalar>? = nil, dWih: Tensor<Scalar>? = nil, dWhh: Tensor<Scalar>? = nil
-            if x.requiresGrad {
+            if x.requiresGrad, let weightIH {
                 dx = Tensor<Scalar>(uninitializedShape: x.shape)
                 Scalar.gemm(transposeA: false, transposeB: false, m: rows, n: I, k: G, alpha: 1, a: dXData, lda: G,
                             b: weightIH.data, ldb: I, beta: 0, c: dx!.data, ldc: I)
+            } else if x.requiresGrad {
+                dx = dX            // ∂L/∂(projection) = ∂L/∂A
             }
-            if weightIH.requiresGrad {
+            if let weightIH, weightIH.requiresGrad {
                 dWih = Tensor<Scalar>(uninitializedShape: weightIH.shape)
                 Scalar.gemm(transposeA: true, transposeB: false, m: G, n: I, k: rows, alpha: 1, a: dXData, lda: G,
                             b: x.data, ldb: I, beta: 0, c: dWih!.data, ldc: I)
@@ -591,7 +616,7 @@ public func gru<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>, weightHH:
                 Scalar.gemm(transposeA: true, transposeB: false, m: G, n: H, k: rows, alpha: 1, a: dSData, lda: G,
                             b: pData, ldb: H, beta: 0, c: dWhh!.data, ldc: H)
             }
-            var result: [Tensor<Scalar>?] = [dx, dWih, dWhh]
+            var result: [Tensor<Scalar>?] = weightIH == nil ? [dx, dWhh] : [dx, dWih, dWhh]
             if let biasIH { result.append(biasIH.requiresGrad ? columnSums(dXData, rows: rows, width: G) : nil) }
             if let biasHH { result.append(biasHH.requiresGrad ? columnSums(dSData, rows: rows, width: G) : nil) }
             if hidden?.requiresGrad ?? false {

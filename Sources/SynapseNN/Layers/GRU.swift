@@ -16,7 +16,7 @@ public final class GRUDecodingState<Scalar: TensorScalar> {
 ///
 /// Parameters use PyTorch's names and layouts: `weight_ih_l0` `[3H, inputSize]`, `weight_hh_l0`
 /// `[3H, H]`, `bias_ih_l0`, `bias_hh_l0` `[3H]`, `weight_ih_l1` `[3H, H]`, ….
-public final class GRU<Scalar: TensorScalar>: Layer, IncrementalLayer {
+public final class GRU<Scalar: TensorScalar>: Layer, IncrementalLayer, EmbeddingConsumer {
     /// The features of each input step.
     public let inputSize: Int
     /// H, the features of each hidden state.
@@ -79,6 +79,27 @@ public final class GRU<Scalar: TensorScalar>: Layer, IncrementalLayer {
     /// `state.detached()` to cut the history (truncated BPTT).
     public func callAsFunction(_ x: Tensor<Scalar>, state: Tensor<Scalar>?) -> (output: Tensor<Scalar>, state: Tensor<Scalar>) {
         precondition(x.rank == 3 && x.shape[2] == inputSize, "\(summary) expected input [B, T, \(inputSize)], got \(x.shape)")
+        return run(x, firstLayerProjected: false, state: state)
+    }
+
+    /// The layer applied to `embedding(tokens)`, with layer 0's input product taken per table row when
+    /// the batch holds more tokens than the table has rows (as ``LSTM/callAsFunction(tokens:embeddedBy:)``).
+    public func callAsFunction(tokens: Tensor<Scalar>, embeddedBy table: Embedding<Scalar>) -> Tensor<Scalar> {
+        callAsFunction(tokens: tokens, embeddedBy: table, state: nil).output
+    }
+
+    /// ``callAsFunction(tokens:embeddedBy:)`` with an initial state (see ``callAsFunction(_:state:)``).
+    public func callAsFunction(tokens: Tensor<Scalar>, embeddedBy table: Embedding<Scalar>,
+                               state: Tensor<Scalar>?) -> (output: Tensor<Scalar>, state: Tensor<Scalar>) {
+        guard tokens.rank == 2, tokens.count > table.vocabularySize, table.width == inputSize else {
+            return callAsFunction(table(tokens), state: state)
+        }
+        let projection = matmul(table.weight, inputWeights[0], transposeB: true)          // [V, 3H]
+        return run(embedding(projection, indices: table.tokenIndices(tokens), shape: tokens.shape), firstLayerProjected: true, state: state)
+    }
+
+    /// The layers in turn; with `firstLayerProjected`, `x` is already layer 0's x·W_ihᵀ `[B, T, 3H]`.
+    private func run(_ x: Tensor<Scalar>, firstLayerProjected: Bool, state: Tensor<Scalar>?) -> (output: Tensor<Scalar>, state: Tensor<Scalar>) {
         if let state {
             precondition(state.shape == [layerCount, x.shape[0], hiddenSize],
                          "\(summary) expected a state [\(layerCount), \(x.shape[0]), \(hiddenSize)], got \(state.shape)")
@@ -86,9 +107,10 @@ public final class GRU<Scalar: TensorScalar>: Layer, IncrementalLayer {
         var sequence = x
         var hidden: [Tensor<Scalar>] = []
         for l in 0..<layerCount {
-            let result = gru(sequence, weightIH: inputWeights[l], weightHH: hiddenWeights[l],
-                             biasIH: usesBias ? inputBiases[l] : nil, biasHH: usesBias ? hiddenBiases[l] : nil,
-                             hidden: state.map { RecurrentWeights.layer($0, l) })
+            let (h0, bih, bhh) = (state.map { RecurrentWeights.layer($0, l) }, usesBias ? inputBiases[l] : nil, usesBias ? hiddenBiases[l] : nil)
+            let result = l == 0 && firstLayerProjected
+                ? gru(projected: sequence, weightHH: hiddenWeights[l], biasIH: bih, biasHH: bhh, hidden: h0)
+                : gru(sequence, weightIH: inputWeights[l], weightHH: hiddenWeights[l], biasIH: bih, biasHH: bhh, hidden: h0)
             sequence = result.output
             hidden.append(result.hidden)
         }

@@ -233,36 +233,45 @@ struct RecurrentTests {
         }
     }
 
-    @Test("an embedding followed by an LSTM: the folded input product (E·W_ihᵀ gathered per token) gives the unfolded outputs and gradients; lstm(projected:) checks in Float64")
+    @Test("an embedding followed by an LSTM or a GRU: the folded input product (E·W_ihᵀ gathered per token) gives the unfolded outputs and gradients; lstm(projected:) and gru(projected:) check in Float64")
     func embeddingFold() {
         var g = RandomGenerator(seed: 77)
         // 2 × 5 = 10 tokens over a vocabulary of 6: more tokens than table rows, so Sequential folds.
         let ids = Tensor<Double>(shape: [2, 5], scalars: (0..<10).map { _ in Double(g.integer(in: 0..<6)) })
-        func network() -> (Sequential<Double>, Embedding<Double>, LSTM<Double>) {
-            var generator = RandomGenerator(seed: 5)
-            let table = Embedding<Double>(vocabularySize: 6, width: 3, generator: &generator)
-            let lstm = LSTM<Double>(inputSize: 3, hiddenSize: 4, layerCount: 2, generator: &generator)
-            return (Sequential<Double>([table, lstm]), table, lstm)
+        for kind in ["lstm", "gru"] {
+            func network() -> (Sequential<Double>, Embedding<Double>, any Layer<Double>) {
+                var generator = RandomGenerator(seed: 5)
+                let table = Embedding<Double>(vocabularySize: 6, width: 3, generator: &generator)
+                let recurrent: any Layer<Double> = kind == "lstm" ? LSTM<Double>(inputSize: 3, hiddenSize: 4, layerCount: 2, generator: &generator)
+                                                                  : GRU<Double>(inputSize: 3, hiddenSize: 4, layerCount: 2, generator: &generator)
+                return (Sequential<Double>([table, recurrent]), table, recurrent)
+            }
+            let (folded, _, _) = network(), (_, table, recurrent) = network()
+            let y = folded(ids), reference = recurrent(table(ids))
+            #expect(maxDifference(y, reference) < 1e-13, "\(kind): outputs differ by \(maxDifference(y, reference))")
+            (y * y).sum().backward()
+            (reference * reference).sum().backward()
+            for ((name, a), (_, b)) in zip(folded.namedParameters, Sequential<Double>([table, recurrent]).namedParameters) {
+                #expect(maxDifference(a.grad!, b.grad!) < 1e-12, "\(kind) \(name): gradients differ by \(maxDifference(a.grad!, b.grad!))")
+            }
+            // Fewer tokens than table rows: the plain path (nothing to fold), the same values.
+            let short = Tensor<Double>(shape: [1, 2], scalars: [1, 4])
+            #expect(maxDifference(folded(short), recurrent(table(short))) == 0, "\(kind)")
         }
-        let (folded, _, _) = network(), (_, table, lstm) = network()
-        let y = folded(ids), reference = lstm(table(ids))
-        #expect(maxDifference(y, reference) < 1e-13, "outputs differ by \(maxDifference(y, reference))")
-        (y * y).sum().backward()
-        (reference * reference).sum().backward()
-        for ((name, a), (_, b)) in zip(folded.namedParameters, Sequential<Double>([table, lstm]).namedParameters) {
-            #expect(maxDifference(a.grad!, b.grad!) < 1e-12, "\(name): gradients differ by \(maxDifference(a.grad!, b.grad!))")
+        // The projected ops alone: finite differences through the projection, W_hh, biases and states.
+        for gates in [4, 3] {
+            let projected = random([2, 3, 4 * gates], seed: 40), wh = random([4 * gates, 4], seed: 41, scale: 0.6)
+            let bi = random([4 * gates], seed: 42, scale: 0.5), bh = random([4 * gates], seed: 43, scale: 0.5)
+            let h0 = random([2, 4], seed: 44, scale: 0.5), c0 = random([2, 4], seed: 45, scale: 0.5)
+            let check = checkGradients(at: gates == 4 ? [projected, wh, bi, bh, h0, c0] : [projected, wh, bi, bh, h0], epsilon: 1e-5) { v in
+                if gates == 4 {
+                    let r = SynapseCore.lstm(projected: v[0], weightHH: v[1], biasIH: v[2], biasHH: v[3], hidden: v[4], cell: v[5])
+                    return flat([r.output, r.hidden, r.cell])
+                }
+                let r = SynapseCore.gru(projected: v[0], weightHH: v[1], biasIH: v[2], biasHH: v[3], hidden: v[4])
+                return flat([r.output, r.hidden])
+            }
+            #expect(check.maxRelativeError < 1e-6, "\(gates == 4 ? "lstm" : "gru")(projected:): \(check)")
         }
-        // Fewer tokens than table rows: the plain path (nothing to fold), the same values.
-        let short = Tensor<Double>(shape: [1, 2], scalars: [1, 4])
-        #expect(maxDifference(folded(short), lstm(table(short))) == 0)
-        // The projected op alone: finite differences through the projection, W_hh, biases and states.
-        let projected = random([2, 3, 16], seed: 40), wh = random([16, 4], seed: 41, scale: 0.6)
-        let bi = random([16], seed: 42, scale: 0.5), bh = random([16], seed: 43, scale: 0.5)
-        let h0 = random([2, 4], seed: 44, scale: 0.5), c0 = random([2, 4], seed: 45, scale: 0.5)
-        let check = checkGradients(at: [projected, wh, bi, bh, h0, c0], epsilon: 1e-5) { v in
-            let r = SynapseCore.lstm(projected: v[0], weightHH: v[1], biasIH: v[2], biasHH: v[3], hidden: v[4], cell: v[5])
-            return flat([r.output, r.hidden, r.cell])
-        }
-        #expect(check.maxRelativeError < 1e-6, "\(check)")
     }
 }
