@@ -91,11 +91,10 @@ public final class GRU<Scalar: TensorScalar>: Layer, IncrementalLayer, Embedding
     /// ``callAsFunction(tokens:embeddedBy:)`` with an initial state (see ``callAsFunction(_:state:)``).
     public func callAsFunction(tokens: Tensor<Scalar>, embeddedBy table: Embedding<Scalar>,
                                state: Tensor<Scalar>?) -> (output: Tensor<Scalar>, state: Tensor<Scalar>) {
-        guard tokens.rank == 2, tokens.count > table.vocabularySize, table.width == inputSize else {
+        guard let projected = RecurrentWeights.foldedProjection(tokens, table, inputWeights[0]) else {
             return callAsFunction(table(tokens), state: state)
         }
-        let projection = matmul(table.weight, inputWeights[0], transposeB: true)          // [V, 3H]
-        return run(embedding(projection, indices: table.tokenIndices(tokens), shape: tokens.shape), firstLayerProjected: true, state: state)
+        return run(projected, firstLayerProjected: true, state: state)
     }
 
     /// The layers in turn; with `firstLayerProjected`, `x` is already layer 0's x·W_ihᵀ `[B, T, 3H]`.

@@ -147,11 +147,9 @@ public final class LSTM<Scalar: TensorScalar>: Layer, IncrementalLayer, Embeddin
     /// ``callAsFunction(tokens:embeddedBy:)`` with initial states (see ``callAsFunction(_:state:)``).
     public func callAsFunction(tokens: Tensor<Scalar>, embeddedBy table: Embedding<Scalar>,
                                state: LSTMState<Scalar>?) -> (output: Tensor<Scalar>, state: LSTMState<Scalar>) {
-        guard tokens.rank == 2, tokens.count > table.vocabularySize, table.width == inputSize else {
+        guard let projected = RecurrentWeights.foldedProjection(tokens, table, inputWeights[0]) else {
             return callAsFunction(table(tokens), state: state)
         }
-        let projection = matmul(table.weight, inputWeights[0], transposeB: true)          // [V, 4H]
-        let projected = embedding(projection, indices: table.tokenIndices(tokens), shape: tokens.shape)
         return run(projected, firstLayerProjected: true, state: state)
     }
 
@@ -216,6 +214,14 @@ enum RecurrentWeights<Scalar: TensorScalar> {
     }
 
     /// Layer `l`'s `[B, H]` of a stacked `[layerCount, B, H]` state (a recorded view).
+    /// Layer 0's input product for `table(tokens)`, `(E·W_ihᵀ)[id]` gathered per token `[B, T, gates·H]`,
+    /// or nil when folding does not pay (no more tokens than table rows) or does not apply.
+    static func foldedProjection(_ tokens: Tensor<Scalar>, _ table: Embedding<Scalar>, _ inputWeight: Tensor<Scalar>) -> Tensor<Scalar>? {
+        guard tokens.rank == 2, tokens.count > table.vocabularySize, table.width == inputWeight.shape[1] else { return nil }
+        let projection = matmul(table.weight, inputWeight, transposeB: true)          // [V, gates·H]
+        return embedding(projection, indices: table.tokenIndices(tokens), shape: tokens.shape)
+    }
+
     static func layer(_ state: Tensor<Scalar>, _ l: Int) -> Tensor<Scalar> {
         state.rows(l..<(l + 1)).reshaped(Array(state.shape.dropFirst()))
     }
