@@ -1,6 +1,8 @@
 // Convolution and pooling on NCHW tensors, forward and backward side by side. The convolution is
 // lowered to the GEMM core: each sample's windows become the columns of a matrix (im2col), so
-// out[n] = W · columns[n] with W seen as [outChannels, inChannels·kh·kw].
+// out[n] = W · columns[n] with W seen as [outChannels, inChannels·kh·kw]. With few input channels
+// (Float, native kernels) the forward and the weight gradient run as direct loops instead
+// (Kernels/DirectConvolution.swift): the same sums without the kh·kw-fold copy of the input.
 
 /// A pair of values for the two spatial axes (height, width).
 public struct Pair2D: Sendable, Hashable, Codable, ExpressibleByIntegerLiteral {
@@ -150,7 +152,7 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
                                 b: columns, ldb: width, beta: 0, c: wpData + r * outChannels * k, ldc: k)
                 }
                 if needsBias, direct != nil {
-                    // Σ over each sample's positions ([samples·O, p] → columns), then over the samples, in order.
+                    // Σ over each sample's positions ([samples·O, p] → sums), then over the samples, in order.
                     let sums = UnsafeMutablePointer<Scalar>.allocate(capacity: range.count * outChannels)
                     defer { sums.deallocate() }
                     Scalar.reduce(.sum, gData + range.lowerBound * outChannels * p, sums, outer: range.count * outChannels, axis: p, inner: 1)
