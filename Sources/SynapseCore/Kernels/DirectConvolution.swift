@@ -31,6 +31,11 @@ struct DirectConvolution {
                                    dilation_y: g.dilationY, dilation_x: g.dilationX, out_h: g.outputHeight, out_w: g.outputWidth)
         self.level = level
         scratchCount = synapse_conv2d_direct_scratch(&shape, level)
+        // The padded planes hold every input row a window could reach; with a tall stride and wide
+        // padding (an architecture file may ask for up to 2^20 of each) most of them are never read.
+        // The direct path is kept to shapes whose scratch is no larger than im2col's for one sample.
+        let lowered = (channels * g.kernelHeight * g.kernelWidth + outChannels).multipliedReportingOverflow(by: g.outputHeight * g.outputWidth)
+        guard !lowered.overflow, scratchCount <= Swift.max(1 << 16, lowered.partialValue) else { return nil }
     }
 
     /// The weight `[O, C, kh, kw]` packed for ``forward(samples:x:packedWeight:bias:output:)``.

@@ -73,6 +73,17 @@ struct DirectConvolutionTests {
         }
     }
 
+    @Test("a tall stride over wide padding (padded planes mostly never read) stays with im2col, and conv2d is still right")
+    func hostileGeometry() {
+        let geometry = ConvolutionGeometry(height: 4, width: 4, kernel: 1, stride: Pair2D(10_000, 1), padding: Pair2D(5_000, 0))
+        #expect(DirectConvolution(scalar: Float.self, channels: 1, outChannels: 2, geometry: geometry) == nil)
+        var gen = RandomGenerator(seed: 9)
+        let x = Tensor<Float>(shape: [1, 1, 4, 4], scalars: (0..<16).map { _ in Float(gen.uniform(low: -1.0, high: 1.0)) })
+        let w = Tensor<Float>(shape: [2, 1, 1, 1], scalars: [0.5, -2])
+        let y = conv2d(x, weight: w, stride: Pair2D(10_000, 1), padding: Pair2D(5_000, 0))
+        #expect(y.shape == [1, 2, 2, 4] && y.scalars.allSatisfy { $0 == 0 }, "rows 0 and 10 000 of the padded input are padding")
+    }
+
     @Test("conv2d with few channels: bit-identical on 1 and 2 threads, and equal to Float64 (under every backend)")
     func throughConv2d() throws {
         var gen = RandomGenerator(seed: 5)
