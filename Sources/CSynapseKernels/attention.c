@@ -43,3 +43,18 @@ float synapse_attention_exp_row_f32(float *x, long n, float shift) {
 #endif
     return exp_row_portable(x, n, shift);
 }
+
+void synapse_attention_transpose_f32(const float *x, long rows, long columns, long stride, float *out) {
+    for (long r = 0; r < rows && r < 16; r++)
+        for (long c = 0; c < columns; c += 16) __builtin_prefetch(x + r * stride + c);
+    for (long r0 = 0; r0 < rows; r0 += 16) {
+        long r1 = r0 + 16 < rows ? r0 + 16 : rows;
+        for (long r = r1; r < r1 + 16 && r < rows; r++)
+            for (long c = 0; c < columns; c += 16) __builtin_prefetch(x + r * stride + c);
+        for (long r = r0; r < r1; r++) {
+            const float *source = x + r * stride;
+            float *target = out + r;
+            for (long c = 0; c < columns; c++) target[c * rows] = source[c];
+        }
+    }
+}

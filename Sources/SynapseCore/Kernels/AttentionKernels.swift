@@ -120,6 +120,73 @@ enum AttentionKernels {
         }
     }
 
+    /// Whether a call copies each pair's keys (and values) transposed, `Kᵀ` with the keys contiguous,
+    /// so that the products `Q Kᵀ` and `dO Vᵀ` read a row-major right operand in place instead of
+    /// packing a transposed one for every tile. A few queries (decoding with the cache) take dot
+    /// products along K's rows directly, where the copy would double the work.
+    @inline(__always)
+    static func transposesKeys(_ problem: AttentionProblem) -> Bool { problem.queries >= 16 }
+
+    /// `out = Xᵀ` for a `rows × columns` matrix X whose rows are `stride` apart (out: `columns × rows`,
+    /// contiguous). Sixteen rows at a time, so the writes of a block stay in a few cache lines
+    /// (`Float`: the C loop, which also prefetches the next block's rows).
+    @inline(__always)
+    static func transpose<T>(_ x: UnsafePointer<T>, rows: Int, columns: Int, stride: Int, into out: UnsafeMutablePointer<T>) {
+        if T.self == Float.self {
+            synapse_attention_transpose_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), rows, columns, stride,
+                                            UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self))
+            return
+        }
+        var r0 = 0
+        while r0 < rows {
+            let r1 = Swift.min(rows, r0 &+ 16)
+            var r = r0
+            while r < r1 {
+                let source = x + r &* stride
+                var target = out + r
+                for c in 0..<columns {
+                    target.pointee = source[c]
+                    target += rows
+                }
+                r &+= 1
+            }
+            r0 = r1
+        }
+    }
+
+    /// `Σ_c x[c]·y[c]` in sixteen lane sums (a fixed order), then the lanes in order, then the tail.
+    @inline(__always)
+    static func dot<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, count n: Int) -> T {
+        var lanes = SIMD16<T>()
+        var c = 0
+        while c &+ 16 <= n {
+            lanes += UnsafeRawPointer(x + c).loadUnaligned(as: SIMD16<T>.self) * UnsafeRawPointer(y + c).loadUnaligned(as: SIMD16<T>.self)
+            c &+= 16
+        }
+        var sum: T = 0
+        for lane in 0..<16 { sum += lanes[lane] }
+        while c < n {
+            sum += x[c] * y[c]
+            c &+= 1
+        }
+        return sum
+    }
+
+    /// `S = scale · Q Kᵀ` for a `rows × columns` tile (`depth` deep) into contiguous `s`: from the
+    /// transposed copy `kT` (row stride `ldkT`) when there is one, else from K's rows.
+    @inline(__always)
+    static func scaledScores<T: TensorScalar>(rows: Int, columns: Int, depth: Int, scale: T, q: UnsafePointer<T>, ldq: Int,
+                                              k: UnsafePointer<T>, ldk: Int, kT: UnsafePointer<T>?, ldkT: Int,
+                                              into s: UnsafeMutablePointer<T>) {
+        if let kT {
+            T.gemm(transposeA: false, transposeB: false, m: rows, n: columns, k: depth, alpha: scale,
+                   a: q, lda: ldq, b: kT, ldb: ldkT, beta: 0, c: s, ldc: columns)
+        } else {
+            T.gemm(transposeA: false, transposeB: true, m: rows, n: columns, k: depth, alpha: scale,
+                   a: q, lda: ldq, b: k, ldb: ldk, beta: 0, c: s, ldc: columns)
+        }
+    }
+
     /// `p[j] = exp(s[j] − shift)` for `j < n`, returning Σ p (0 for −∞ entries).
     @inline(__always)
     static func exponentials<T: TensorScalar>(_ s: UnsafeMutablePointer<T>, count n: Int, shift: T) -> T {
@@ -158,10 +225,13 @@ enum AttentionKernels {
         let scale = T(problem.scale)
         let padding = problem.keyPadding
         padding.withUnsafeBufferPointerIfAny { paddingBase in
-            // Per task: a score tile, and each tile row's running maximum and sum.
-            forEachPair(problem, workspace: bq * bk + 2 * bq, T.self) { b, h, work in
+            // Per task: a score tile, each tile row's running maximum and sum, and Kᵀ when it pays.
+            let transposing = transposesKeys(problem)
+            forEachPair(problem, workspace: bq * bk + 2 * bq + (transposing ? d * tk : 0), T.self) { b, h, work in
                 let scores = work, runningMax = work + bq * bk, runningSum = work + bq * bk + bq
                 let (qm, km, vm, om) = (q.matrix(b, h), k.matrix(b, h), v.matrix(b, h), o.matrix(b, h))
+                let keysT = work + bq * bk + 2 * bq
+                if transposing { transpose(km, rows: tk, columns: d, stride: k.rowStride, into: keysT) }
                 let rowLSE = lse + (b * problem.heads + h) * tq
                 let pad = paddingBase.map { UnsafePointer($0 + b * tk) }
                 for i0 in stride(from: 0, to: tq, by: bq) {
@@ -176,9 +246,8 @@ enum AttentionKernels {
                     for j0 in stride(from: 0, to: keyEnd, by: bk) {
                         let columns = Swift.min(bk, keyEnd - j0)
                         // S = scale · Qᵢ Kⱼᵀ
-                        T.gemm(transposeA: false, transposeB: true, m: rows, n: columns, k: d, alpha: scale,
-                               a: qm + i0 * q.rowStride, lda: q.rowStride, b: km + j0 * k.rowStride, ldb: k.rowStride,
-                               beta: 0, c: scores, ldc: columns)
+                        scaledScores(rows: rows, columns: columns, depth: d, scale: scale, q: qm + i0 * q.rowStride, ldq: q.rowStride,
+                                     k: km + j0 * k.rowStride, ldk: k.rowStride, kT: transposing ? keysT + j0 : nil, ldkT: tk, into: scores)
                         for a in 0..<rows {
                             let row = scores + a * columns
                             let visible = mask(row, columns: columns, firstKey: j0, query: i0 + a, problem: problem, padding: pad)
@@ -230,19 +299,20 @@ enum AttentionKernels {
         let needScores = dq != nil || dk != nil
         guard needScores || dv != nil else { return }
         problem.keyPadding.withUnsafeBufferPointerIfAny { paddingBase in
-            // Per task: P and dP tiles, and δ for every query row of the pair.
-            forEachPair(problem, workspace: 2 * bq * bk + tq, T.self) { b, h, work in
+            // Per task: P and dP tiles, δ for every query row of the pair, and Kᵀ, Vᵀ when they pay.
+            let transposing = transposesKeys(problem)
+            forEachPair(problem, workspace: 2 * bq * bk + tq + (transposing ? (d + dvDepth) * tk : 0), T.self) { b, h, work in
                 let probabilities = work, dScores = work + bq * bk, delta = work + 2 * bq * bk
                 let (qm, km, vm, om, gm) = (q.matrix(b, h), k.matrix(b, h), v.matrix(b, h), o.matrix(b, h), dout.matrix(b, h))
+                let keysT = delta + tq, valuesT = delta + tq + d * tk
+                if transposing {
+                    transpose(km, rows: tk, columns: d, stride: k.rowStride, into: keysT)
+                    transpose(vm, rows: tk, columns: dvDepth, stride: v.rowStride, into: valuesT)
+                }
                 let rowLSE = lse + (b * problem.heads + h) * tq
                 let pad = paddingBase.map { UnsafePointer($0 + b * tk) }
                 // δᵢ = Σ_c dOᵢ꜀ Oᵢ꜀  (= rowsum(P ⊙ dP), the softmax backward's subtracted term)
-                for i in 0..<tq {
-                    let (orow, grow) = (om + i * o.rowStride, gm + i * dout.rowStride)
-                    var sum: T = 0
-                    for c in 0..<dvDepth { sum += orow[c] * grow[c] }
-                    delta[i] = sum
-                }
+                for i in 0..<tq { delta[i] = dot(om + i * o.rowStride, gm + i * dout.rowStride, count: dvDepth) }
                 for j0 in stride(from: 0, to: tk, by: bk) {
                     let columns = Swift.min(bk, tk - j0)
                     // Queries that may see key j0 (causal: i + Tk − Tq ≥ j0).
@@ -250,9 +320,9 @@ enum AttentionKernels {
                     for i0 in stride(from: firstQuery, to: tq, by: bq) {
                         let rows = Swift.min(bq, tq - i0)
                         // P = exp(scale · Qᵢ Kⱼᵀ − L)
-                        T.gemm(transposeA: false, transposeB: true, m: rows, n: columns, k: d, alpha: scale,
-                               a: qm + i0 * q.rowStride, lda: q.rowStride, b: km + j0 * k.rowStride, ldb: k.rowStride,
-                               beta: 0, c: probabilities, ldc: columns)
+                        scaledScores(rows: rows, columns: columns, depth: d, scale: scale, q: qm + i0 * q.rowStride, ldq: q.rowStride,
+                                     k: km + j0 * k.rowStride, ldk: k.rowStride, kT: transposing ? keysT + j0 : nil, ldkT: tk,
+                                     into: probabilities)
                         for a in 0..<rows {
                             let row = probabilities + a * columns
                             _ = mask(row, columns: columns, firstKey: j0, query: i0 + a, problem: problem, padding: pad)
@@ -266,9 +336,9 @@ enum AttentionKernels {
                         }
                         guard needScores else { continue }
                         // dP = dOᵢ Vⱼᵀ
-                        T.gemm(transposeA: false, transposeB: true, m: rows, n: columns, k: dvDepth, alpha: 1,
-                               a: gm + i0 * dout.rowStride, lda: dout.rowStride, b: vm + j0 * v.rowStride, ldb: v.rowStride,
-                               beta: 0, c: dScores, ldc: columns)
+                        scaledScores(rows: rows, columns: columns, depth: dvDepth, scale: 1, q: gm + i0 * dout.rowStride, ldq: dout.rowStride,
+                                     k: vm + j0 * v.rowStride, ldk: v.rowStride, kT: transposing ? valuesT + j0 : nil, ldkT: tk,
+                                     into: dScores)
                         // dS = P ⊙ (dP − δ)
                         for a in 0..<rows {
                             let (p, ds, rowDelta) = (probabilities + a * columns, dScores + a * columns, delta[i0 + a])

@@ -124,6 +124,9 @@ public enum GEMM {
     static let kc = 512
     /// Rows of C per parallel block.
     static let mc = 72
+    /// Elements of an operand block (32 KB of `Float`) that the native kernels read in place, unpacked,
+    /// whatever its layout: a block this small stays in the L1 cache for all the strips that reuse it.
+    static let cacheResident = 8192
     /// Below this many multiply-adds, a direct loop beats packing.
     static let directThreshold = 16 * 16 * 16
 
@@ -224,7 +227,9 @@ public enum GEMM {
         // A short A (a convolution's few output channels) uses each B strip only a few times, so packing B
         // would cost a full copy of it for little reuse: the native kernels then read row-major B in place,
         // except a partial last strip (the kernels read whole rows of `nr` columns), which is packed.
-        let inPlaceStrips = kernel != .swift && bColumn == 1 && m <= 3 * mr ? n / nr : 0
+        // So does a B small enough to stay in the L1 cache while every row block reads it (an attention
+        // tile): packing it would only add a copy.
+        let inPlaceStrips = kernel != .swift && bColumn == 1 && (m <= 3 * mr || sliceDepth * n <= cacheResident) ? n / nr : 0
 
         var p0 = 0
         while p0 < k {
@@ -264,11 +269,12 @@ public enum GEMM {
                 if kernel != .swift {
                     // The native kernels read a row-major op(A) in place (six rows, each read along p); a
                     // transposed one (each step of p a row stride away) is packed first, as its strided
-                    // reads would miss the cache once per step and per strip of B.
+                    // reads would miss the cache once per step and per strip of B — unless the block is
+                    // small enough to stay in the L1 cache (an attention tile's Pᵀ), when they cannot.
                     var (fa, aRowStride, aDepthStride) = (UnsafeRawPointer(aSlice + i0 * aRow).assumingMemoryBound(to: Float.self), aRow, aColumn)
                     var packedA: UnsafeMutablePointer<Float>? = nil
                     defer { packedA?.deallocate() }
-                    if aColumn != 1 {
+                    if aColumn != 1 && rows * depth > cacheResident {
                         let packed = UnsafeMutablePointer<Float>.allocate(capacity: rowStrips * mr * depth)
                         synapse_pack_a_f32(fa, aRow, aColumn, rows, depth, packed)
                         (packedA, fa, aRowStride, aDepthStride) = (packed, UnsafePointer(packed), 1, mr)
@@ -285,7 +291,7 @@ public enum GEMM {
                         for r in 0..<rowStrips {
                             let ir = r * mr, tileRows = Swift.min(mr, rows - ir)
                             // (a packed strip starts at ir·depth = r·mr·depth, its row stride being 1)
-                            let tileA = fa + (aColumn != 1 ? ir * depth : ir * aRowStride)
+                            let tileA = fa + (packedA != nil ? ir * depth : ir * aRowStride)
                             if kernel == .avx512 {
                                 synapse_sgemm_6x32_avx512(depth, tileA, aRowStride, aDepthStride, fb, stripStride, fc + ir * ldc + j0, ldc,
                                                           tileRows, columns, fAlpha, fBeta)
@@ -330,30 +336,32 @@ public enum GEMM {
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: slices * m * n)
         defer { partials.deallocate() }
         let fa = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), fb = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
+        // A row-major op(B) (the activations X of Gᵀ·X) is read in place, all but a partial last strip:
+        // the slice stays in L2 while every row strip of A passes over it, so a packed copy would only
+        // add a pass over memory. A transposed one is packed.
+        let inPlaceStrips = bColumn == 1 ? n / nr : 0
         Parallel.forEach(tasks: slices) { slice in
             let p0 = slice * kc, depth = Swift.min(kc, k - p0)
-            let packedB = UnsafeMutablePointer<Float>.allocate(capacity: strips * nr * depth)
+            let packedB = UnsafeMutablePointer<Float>.allocate(capacity: (strips - inPlaceStrips) * nr * depth)
             defer { packedB.deallocate() }
-            synapse_pack_b_f32(fb + p0 * bRow, bRow, bColumn, depth, n, nr, packedB)
-            // A row-major op(A) is read in place, a transposed one packed (see run).
-            var (sliceA, aRowStride, aDepthStride) = (fa + p0 * aColumn, aRow, aColumn)
-            var packedA: UnsafeMutablePointer<Float>? = nil
-            defer { packedA?.deallocate() }
-            if aColumn != 1 {
-                let packed = UnsafeMutablePointer<Float>.allocate(capacity: rowStrips * mr * depth)
-                synapse_pack_a_f32(sliceA, aRow, aColumn, m, depth, packed)
-                (packedA, sliceA, aRowStride, aDepthStride) = (packed, UnsafePointer(packed), 1, mr)
+            if inPlaceStrips < strips {
+                synapse_pack_b_f32(fb + p0 * bRow + inPlaceStrips * nr * bColumn, bRow, bColumn, depth, n - inPlaceStrips * nr, nr, packedB)
             }
+            // op(A) is read in place, transposed or not: row strip after row strip, each used by every strip
+            // of B while its few cache lines per step are still in L1 (a transposed Gᵀ's six values of a
+            // step lie side by side in one row of G), so A streams from memory once, unpacked.
+            let sliceA = fa + p0 * aColumn
             let partial = partials + slice * m * n
-            for s in 0..<strips {
-                let j0 = s * nr, columns = Swift.min(nr, n - j0)
-                for r in 0..<rowStrips {
-                    let i0 = r * mr
+            for r in 0..<rowStrips {
+                let i0 = r * mr
+                for s in 0..<strips {
+                    let j0 = s * nr, columns = Swift.min(nr, n - j0)
+                    let (strip, stripStride) = s < inPlaceStrips ? (fb + p0 * bRow + j0, bRow) : (UnsafePointer(packedB + (s - inPlaceStrips) * nr * depth), nr)
                     if kernel == .avx512 {
-                        synapse_sgemm_6x32_avx512(depth, sliceA + (aColumn != 1 ? i0 * depth : i0 * aRow), aRowStride, aDepthStride, packedB + s * nr * depth, nr, partial + i0 * n + j0, n,
+                        synapse_sgemm_6x32_avx512(depth, sliceA + i0 * aRow, aRow, aColumn, strip, stripStride, partial + i0 * n + j0, n,
                                                   Swift.min(mr, m - i0), columns, 1, 0)
                     } else {
-                        synapse_sgemm_6x16_avx2(depth, sliceA + (aColumn != 1 ? i0 * depth : i0 * aRow), aRowStride, aDepthStride, packedB + s * nr * depth, nr, partial + i0 * n + j0, n,
+                        synapse_sgemm_6x16_avx2(depth, sliceA + i0 * aRow, aRow, aColumn, strip, stripStride, partial + i0 * n + j0, n,
                                                 Swift.min(mr, m - i0), columns, 1, 0)
                     }
                 }
