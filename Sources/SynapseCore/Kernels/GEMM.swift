@@ -369,15 +369,22 @@ public enum GEMM {
         }
         let fc = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
         let (fAlpha, fBeta) = (unsafeBitCast(alpha, to: Float.self), unsafeBitCast(beta, to: Float.self))
-        for i in 0..<m {
-            let row = fc + i * ldc
-            for slice in 0..<slices {
-                let p = partials + slice * m * n + i * n
-                if slice == 0 {
-                    // (as the micro-kernel's store: alpha·acc, plus beta·C unless beta is 0)
-                    if fBeta == 0 { for j in 0..<n { row[j] = fAlpha * p[j] } } else { for j in 0..<n { row[j] = fAlpha * p[j] + fBeta * row[j] } }
-                } else {
-                    for j in 0..<n { row[j] = fAlpha * p[j] + row[j] }
+        // The sum in slice order, row blocks in parallel (each element's order is fixed: same bits on any thread count).
+        let blocks = m * n * slices >= 1 << 16 ? Swift.min(m, 4 * Parallel.threadCount) : 1
+        let blockRows = (m + blocks - 1) / blocks
+        Parallel.forEach(tasks: blocks) { block in
+            let (first, end) = (block * blockRows, Swift.min(m, (block + 1) * blockRows))
+            guard first < end else { return }
+            for i in first..<end {
+                let row = fc + i * ldc
+                for slice in 0..<slices {
+                    let p = partials + slice * m * n + i * n
+                    if slice == 0 {
+                        // (as the micro-kernel's store: alpha·acc, plus beta·C unless beta is 0)
+                        if fBeta == 0 { for j in 0..<n { row[j] = fAlpha * p[j] } } else { for j in 0..<n { row[j] = fAlpha * p[j] + fBeta * row[j] } }
+                    } else {
+                        for j in 0..<n { row[j] = fAlpha * p[j] + row[j] }
+                    }
                 }
             }
         }
