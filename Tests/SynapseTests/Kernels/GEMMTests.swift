@@ -81,7 +81,7 @@ struct GEMMTests {
         var g = RandomGenerator(seed: 9)
         let a = Tensor<Float>(randomNormal: [128, 784], generator: &g), w = Tensor<Float>(randomNormal: [128, 784], generator: &g)
         // And a weight gradient over a long batch (the depth split into slices summed in parallel row blocks).
-        let g1 = Tensor<Float>(randomNormal: [2100, 70], generator: &g), x1 = Tensor<Float>(randomNormal: [2100, 64], generator: &g)
+        let g1 = Tensor<Float>(randomNormal: [2100, 200], generator: &g), x1 = Tensor<Float>(randomNormal: [2100, 128], generator: &g)
         func products() -> [[Float]] {
             [matmul(a, w, transposeB: true).scalars, matmul(a, a, transposeA: true).scalars, matmul(matmul(a, w, transposeB: true), w).scalars,
              matmul(g1, x1, transposeA: true).scalars]
