@@ -145,9 +145,12 @@ enum BenchCommand {
                      100 * lenetFLOP * 60_000 / lenetSeconds / 1e9 / limit, lenetFLOP * 60_000 / (limit * 1e9)))
         say("  per layer, batch 64 (forward / backward, ms):")
         var input = train.features.rows(0..<64).copy()
-        for (index, layer) in (lenet.network as! Sequential<Float>).layers.enumerated() {
+        let layers = (lenet.network as! Sequential<Float>).layers
+        for (index, layer) in layers.enumerated() {
             let x = input.detached()
-            x.requiresGrad = index > 0   // the first layer's input (the data) needs no gradient, as in training
+            // As in training: a layer's input needs a gradient only when a layer before it has parameters
+            // (conv1, after the parameterless Reshape of the data, computes no input gradient).
+            x.requiresGrad = layers[..<index].contains { !$0.parameters.isEmpty }
             let forward = median(max(3, repeats)) { _ = layer(x) }
             let output = layer(x)
             let upstream = Tensor<Float>(repeating: 1, shape: output.shape)
