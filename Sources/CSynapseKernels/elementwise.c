@@ -20,6 +20,11 @@ void synapse_map_f32(int op, const float *x, float *y, long n, float s) {
 }
 
 CLONES
+void synapse_relu_backward_f32(const float *x, const float *g, float *dx, long n) {
+    for (long i = 0; i < n; i++) dx[i] = x[i] > 0 ? g[i] : 0.0f;
+}
+
+CLONES
 void synapse_combine_f32(int op, const float *x, const float *y, float *z, long n) {
     switch (op) {
     case SYNAPSE_ADD: for (long i = 0; i < n; i++) z[i] = x[i] + y[i]; break;

@@ -75,6 +75,8 @@ void synapse_pack_b_f32(const float *b, long bRow, long bColumn, long depth, lon
 enum synapse_binary { SYNAPSE_ADD = 0, SYNAPSE_SUBTRACT = 1, SYNAPSE_MULTIPLY = 2, SYNAPSE_DIVIDE = 3 };
 /// z[i] = x[i] op y[i] for i < n.
 void synapse_combine_f32(int op, const float *x, const float *y, float *z, long n);
+/// The backward of ReLU in one pass: dx[i] = g[i] where x[i] > 0, else 0 (PyTorch's threshold_backward).
+void synapse_relu_backward_f32(const float *x, const float *g, float *dx, long n);
 
 /// One Adam update without AMSGrad (the fast path of `Optimizers/Adam.swift`): decay = 1 − η·λ_decoupled (applied when
 /// `decoupled` is nonzero), l2 = λ, c1 = 1 − β₁, c2 = 1 − β₂, step = η / (1 − β₁ᵗ), root = √(1 − β₂ᵗ).

@@ -8,10 +8,26 @@ import CSynapseKernels
 public func relu<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     let out = x.applying(.relu)
     if Tensor.recordsGradient(x) {
-        // d/dx relu(x) = 1 where x > 0, else 0
-        out.recordGradient("relu", inputs: [x]) { g, _ in [Tensor.combining(.multiply, g, x.applying(.greaterThan(0)))] }
+        // d/dx relu(x) = 1 where x > 0, else 0:  dx = g where x > 0, else 0 (one pass)
+        out.recordGradient("relu", inputs: [x]) { g, _ in [reluGradient(g, x)] }
     }
     return out
+}
+
+/// `g` where `x > 0`, else 0: ReLU's backward in one pass over the cores (Float: the C loop).
+private func reluGradient<Scalar: TensorScalar>(_ g: Tensor<Scalar>, _ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    guard g.shape == x.shape else { return Tensor.combining(.multiply, g, x.applying(.greaterThan(0))) }
+    let result = Tensor<Scalar>(uninitializedShape: x.shape)
+    let (xd, gd, dx) = (x.data, g.data, result.data)
+    ElementwiseChunks.run(count: x.count) { start, n in
+        if Scalar.self == Float.self && GEMM.backend == .native {
+            func f<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+            synapse_relu_backward_f32(f(xd + start), f(gd + start), f(dx + start), n)
+        } else {
+            for i in start..<(start + n) { dx[i] = xd[i] > 0 ? gd[i] : 0 }
+        }
+    }
+    return result
 }
 
 /// x for x > 0, `slope`·x otherwise (PyTorch's default slope is 0.01).

@@ -2,18 +2,23 @@
 /// allocates the result and runs one kernel over the whole buffer. The differentiable public
 /// operations (in `Autograd/`) call these and record their backward beside them.
 extension Tensor {
-    /// `op(self)` elementwise, into a new tensor of the same shape.
+    /// `op(self)` elementwise, into a new tensor of the same shape (large tensors in fixed chunks
+    /// over the cores: each element's result does not depend on the split).
     func applying(_ op: UnaryOperation<Scalar>) -> Tensor {
         let result = Tensor(uninitializedShape: shape)
-        Scalar.map(op, data, result.data, count: count)
+        let (x, y) = (data, result.data)
+        ElementwiseChunks.run(count: count) { start, n in Scalar.map(op, x + start, y + start, count: n) }
         return result
     }
 
-    /// `op(x, y)` elementwise under NumPy broadcasting.
+    /// `op(x, y)` elementwise under NumPy broadcasting (same shapes: in chunks over the cores).
     static func combining(_ op: BinaryOperation, _ x: Tensor, _ y: Tensor) -> Tensor {
         if x.shape == y.shape {
             let result = Tensor(uninitializedShape: x.shape)
-            Scalar.combine(op, x.data, y.data, result.data, layout: BroadcastLayout(elementwise: x.count))
+            let (a, b, z) = (x.data, y.data, result.data)
+            ElementwiseChunks.run(count: x.count) { start, n in
+                Scalar.combine(op, a + start, b + start, z + start, layout: BroadcastLayout(elementwise: n))
+            }
             return result
         }
         guard let shape = BroadcastLayout.broadcastShape(x.shape, y.shape) else {

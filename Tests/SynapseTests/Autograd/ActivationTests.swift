@@ -41,6 +41,35 @@ struct ActivationTests {
         expectClose(values(.logSoftmax, [1, 2, 3]), [-2.40760596444438, -1.4076059644443801, -0.4076059644443803])
     }
 
+    @Test("ReLU's backward passes g where x > 0 and exactly 0 elsewhere (a NaN gradient too, as PyTorch), on any thread count")
+    func reluBackward() {
+        func gradients<T: TensorScalar>(_ type: T.Type, threads: Int) -> (x: [T], g: [T], dx: [T]) {
+            var generator = RandomGenerator(seed: 5)
+            let n = 3 * ElementwiseChunks.chunk + 17   // several chunks and a tail
+            let x = Tensor<T>(randomNormal: [n], generator: &generator)
+            x.data[0] = 0
+            x.requiresGrad = true
+            var upstream = Tensor<T>(randomNormal: [n], generator: &generator).scalars
+            upstream[1] = .nan
+            upstream[2] = .nan
+            if x.data[2] <= 0 { x.data[2] = 1 }
+            if x.data[1] > 0 { x.data[1] = -1 }
+            Parallel.threadCountOverride = threads
+            defer { Parallel.threadCountOverride = nil }
+            relu(x).backward(gradient: Tensor(shape: [n], scalars: upstream))
+            return (x.scalars, upstream, x.grad?.scalars ?? [])
+        }
+        for threads in [1, 2] {
+            let (x, g, dx) = gradients(Float.self, threads: threads)
+            #expect(dx.count == x.count)
+            #expect(zip(zip(x, g), dx).allSatisfy { pair, d in pair.0 > 0 ? d.bitPattern == pair.1.bitPattern : d == 0 })
+            #expect(dx[1] == 0 && dx[2].isNaN && dx[0] == 0)
+            let (xd, gd, dxd) = gradients(Double.self, threads: threads)
+            #expect(zip(zip(xd, gd), dxd).allSatisfy { pair, d in pair.0 > 0 ? d.bitPattern == pair.1.bitPattern : d == 0 })
+        }
+        #expect(gradients(Float.self, threads: 1).dx.map(\.bitPattern) == gradients(Float.self, threads: 2).dx.map(\.bitPattern))
+    }
+
     @Test("softmax and log-softmax act along the chosen axis")
     func softmaxAxis() {
         let x = Tensor<Double>(shape: [2, 3], scalars: [1, 2, 3, 1, 1, 1])
