@@ -21,8 +21,11 @@ import CBLAS
 /// The native (C, FMA) micro-kernels read a row-major op(A) in place through its row stride instead
 /// of a packed copy: each step broadcasts one element of each of the 6 rows, which costs the same
 /// load whether the rows are packed or not, so packing it (≈ 10 % of a GPT step) bought nothing. A
-/// transposed op(A) (a weight gradient's Gᵀ) is still packed: read in place, every step of the inner
-/// dimension would be a row stride away and miss the cache again for every strip of B.
+/// transposed op(A) is packed when its row block is large: read in place, every step of the inner
+/// dimension would be a row stride away and miss the cache again for every strip of B. Blocks that
+/// fit the L1 cache (`cacheResident`: attention's tiles) are read in place whatever their layout, and
+/// so are a long weight gradient's Gᵀ and X (``splitDepth``), whose row strips each serve every strip
+/// of B before they leave the cache.
 ///
 /// The micro-kernel keeps a 6 × 8 tile of C in SIMD8 registers and, for each step of the inner
 /// dimension, multiplies one broadcast element of A by one 8-wide row of B. Packing makes both
