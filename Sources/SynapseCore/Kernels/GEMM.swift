@@ -24,7 +24,7 @@ import CBLAS
 /// transposed op(A) is packed when its row block is large: read in place, every step of the inner
 /// dimension would be a row stride away and miss the cache again for every strip of B. Blocks that
 /// fit the L1 cache (`cacheResident`: attention's tiles) are read in place whatever their layout, and
-/// so are a long weight gradient's Gᵀ and X (``splitDepth``), whose row strips each serve every strip
+/// so are a long weight gradient's Gᵀ and X (`splitDepth`), whose row strips each serve every strip
 /// of B before they leave the cache.
 ///
 /// The micro-kernel keeps a 6 × 8 tile of C in SIMD8 registers and, for each step of the inner
