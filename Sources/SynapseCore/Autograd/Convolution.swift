@@ -76,12 +76,18 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
                  "Conv2D: a \(kh)×\(kw) window (dilation \(dilation.y)×\(dilation.x)) does not fit a \(g.height)×\(g.width) input with padding \(padding.y)×\(padding.x)")
     let (n, k, p) = (x.shape[0], channels * kh * kw, g.outputHeight * g.outputWidth)
     let sampleSize = channels * g.height * g.width
-    // The batch is cut into ranges of samples with at least 512 output positions in all. Each range is
-    // lowered into a [k, positions] scratch matrix that stays in cache (im2col), multiplied by the kernels
-    // (one GEMM per range), and lowered again in the backward pass rather than kept: recomputing it from
-    // the cached input is cheaper than storing and re-reading k copies of the input. The ranges depend
-    // on the shapes alone, so results are the same on any number of threads.
-    let ranges = Swift.max(1, n / ((512 + p - 1) / p))
+    // Few input channels, or stride 1: the direct kernels, y[n] = W ⋆ x[n] + b, one sample at a time
+    // (Kernels/DirectConvolution.swift); at stride 1 the input gradient is a direct convolution too.
+    // Otherwise the batch is cut into ranges of samples with at least 512 output positions in all. Each
+    // range is lowered into a [k, positions] scratch matrix that stays in cache (im2col), multiplied by the
+    // kernels (one GEMM per range), and lowered again in the backward pass rather than kept: recomputing
+    // it from the cached input is cheaper than storing and re-reading k copies of the input. The ranges
+    // depend on the shapes alone, so results are the same on any number of threads.
+    let direct = DirectConvolution.isEnabled ? DirectConvolution(scalar: Scalar.self, channels: channels, outChannels: outChannels, geometry: g) : nil
+    let transposed = direct != nil && x.requiresGrad
+        ? DirectConvolution.inputGradient(scalar: Scalar.self, channels: channels, outChannels: outChannels, geometry: g) : nil
+    // The direct kernels need no scratch matrix: 8 ranges (or one per sample) share out the batch evenly.
+    let ranges = direct != nil ? Swift.min(n, 8) : Swift.max(1, n / ((512 + p - 1) / p))
     @inline(__always) func samples(_ r: Int) -> Range<Int> { (n * r / ranges)..<(n * (r + 1) / ranges) }
     let out = Tensor<Scalar>(uninitializedShape: [n, outChannels, g.outputHeight, g.outputWidth])
     let (xData, oData, wData) = (x.data, out.data, weight.data)
@@ -91,8 +97,6 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
             Scalar.im2col(xData + s * sampleSize, channels: channels, geometry: g, into: lowered + i * p, rowStride: range.count * p)
         }
     }
-    // Few input channels: the direct kernel, y[n] = W ⋆ x[n] + b, one sample at a time (Kernels/DirectConvolution.swift).
-    let direct = DirectConvolution.isEnabled ? DirectConvolution(scalar: Scalar.self, channels: channels, outChannels: outChannels, geometry: g) : nil
     if let direct {
         let packed = direct.packWeight(wData)
         Parallel.forEach(tasks: ranges) { r in direct.forward(samples: samples(r), x: xData, packedWeight: packed, bias: biasData, output: oData) }
@@ -131,14 +135,20 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
             let biasPartials = Tensor<Scalar>(uninitializedShape: [ranges, outChannels])
             let result = x.requiresGrad ? Tensor<Scalar>(zeros: x.shape) : nil
             let (wpData, bpData, rData) = (weightPartials.data, biasPartials.data, result?.data)
+            let flipped = transposed.map { $0.packWeight(wData, flipped: true) }
             Parallel.forEach(tasks: ranges) { r in
                 let range = samples(r), width = range.count * p
-                let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: (k + outChannels) * width)
+                if let rData, let transposed, let flipped {
+                    // ∂L/∂x[n] = g[n] ⋆ W' (W flipped and transposed, "full" padding), sample by sample.
+                    transposed.forward(samples: range, x: gData, packedWeight: flipped, bias: nil, output: rData)
+                }
+                let needsColumns = direct == nil || (rData != nil && transposed == nil)
+                let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: needsColumns ? (k + outChannels) * width : 0)
                 defer { scratch.deallocate() }
                 // G' of a one-sample range is that sample's gradient, [O, positions] already: read in place.
                 let inPlace = range.count == 1
                 let columns = scratch, rows = inPlace ? UnsafeMutablePointer(mutating: gData + range.lowerBound * outChannels * p) : scratch + k * width
-                if !inPlace && (rData != nil || (direct == nil && (needsWeight || needsBias))) {
+                if !inPlace && ((rData != nil && transposed == nil) || (direct == nil && (needsWeight || needsBias))) {
                     for (i, s) in range.enumerated() {
                         for o in 0..<outChannels { (rows + o * width + i * p).update(from: gData + (s * outChannels + o) * p, count: p) }
                     }
@@ -160,7 +170,7 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
                 } else if needsBias {
                     Scalar.reduce(.sum, rows, bpData + r * outChannels, outer: outChannels, axis: width, inner: 1)
                 }
-                if let rData {
+                if let rData, transposed == nil {
                     Scalar.gemm(transposeA: true, transposeB: false, m: k, n: width, k: outChannels, alpha: 1, a: wData, lda: k,
                                 b: rows, ldb: width, beta: 0, c: columns, ldc: width)
                     for (i, s) in range.enumerated() {

@@ -1,18 +1,22 @@
 import CSynapseKernels
 
-/// The direct convolution kernels (`CSynapseKernels/convolution.c`) for a convolution with few input
-/// channels, such as the first layer of a CNN: im2col would copy each input value kh·kw times to
-/// feed a GEMM whose inner dimension is only C·kh·kw (25 for LeNet's conv1), so most of the time
-/// went into copying and packing. The direct loops read the (padded) input in place and keep a tile
-/// of outputs — or of weight-gradient sums — in vector registers.
-///
-/// Used for `Float` under the native backend when the convolution moves by 1 along the width (its
-/// rows are then contiguous vectors) and has at most ``maximumChannels`` input channels; the input
-/// gradient, when one is needed, stays with the GEMM.
+/// The direct convolution kernels for convolutions that im2col serves badly (`CSynapseKernels/`):
+/// - `convolution.c` ("rows"), for few input channels such as the first layer of a CNN: im2col would
+///   copy each input value kh·kw times to feed a GEMM whose inner dimension is only C·kh·kw (25 for
+///   LeNet's conv1). Any height stride; stride 1 along the width.
+/// - `convolution_flat.c` ("flat"), for stride-1 convolutions with more channels, such as a ResNet's
+///   3×3 layers: the padded planes are read as one flat row, so a vector of outputs is one load per
+///   tap at any plane width; the output side (16…64 kernels) is too narrow for im2col's copies to pay.
+///   The input gradient of a stride-1 convolution is one of these too (``inputGradient(channels:outChannels:geometry:level:)``).
+/// Both read the (padded) input in place and keep a tile of outputs — or of weight-gradient sums — in
+/// vector registers. Used for `Float` under the native backend; other shapes stay with im2col + GEMM.
 struct DirectConvolution {
-    /// The most input channels the direct kernel takes (above, im2col's inner dimension is deep enough
-    /// for the GEMM to win).
+    /// The most input channels the rows kernel takes; above, stride-1 convolutions take the flat
+    /// kernel and the others im2col, whose inner dimension is then deep enough for the GEMM.
     static let maximumChannels = 4
+    /// Which loops run this convolution.
+    enum Kernel { case rows, flat }
+    let kernel: Kernel
     private var shape: synapse_conv_shape
     private let level: Int32
     /// Floats of scratch per call.
@@ -25,12 +29,19 @@ struct DirectConvolution {
     /// The direct kernel for this convolution, or nil when its shape does not suit it (then: im2col + GEMM).
     /// `level` forces the instruction set (0 baseline, 1 AVX2, 2 AVX-512; tests) instead of this CPU's (−1).
     init?<Scalar: TensorScalar>(scalar: Scalar.Type, channels: Int, outChannels: Int, geometry g: ConvolutionGeometry, level: Int32 = -1) {
-        guard Scalar.self == Float.self, g.strideX == 1, (1...Self.maximumChannels).contains(channels) else { return nil }
+        guard Scalar.self == Float.self, g.strideX == 1, channels >= 1 else { return nil }
+        if (1...Self.maximumChannels).contains(channels) {
+            kernel = .rows
+        } else if g.strideY == 1 {
+            kernel = .flat
+        } else {
+            return nil
+        }
         shape = synapse_conv_shape(channels: channels, height: g.height, width: g.width, out_channels: outChannels,
                                    kernel_h: g.kernelHeight, kernel_w: g.kernelWidth, stride_y: g.strideY, pad_y: g.padY, pad_x: g.padX,
                                    dilation_y: g.dilationY, dilation_x: g.dilationX, out_h: g.outputHeight, out_w: g.outputWidth)
         self.level = level
-        scratchCount = synapse_conv2d_direct_scratch(&shape, level)
+        scratchCount = kernel == .rows ? synapse_conv2d_direct_scratch(&shape, level) : synapse_conv2d_flat_scratch(&shape, level)
         // The padded planes hold every input row a window could reach; with a tall stride and wide
         // padding (an architecture file may ask for up to 2^20 of each) most of them are never read.
         // The direct path is kept to shapes whose scratch is no larger than im2col's for one sample.
@@ -38,12 +49,33 @@ struct DirectConvolution {
         guard !lowered.overflow, scratchCount <= Swift.max(1 << 16, lowered.partialValue) else { return nil }
     }
 
-    /// The weight `[O, C, kh, kw]` packed for ``forward(samples:x:packedWeight:bias:output:)``.
-    func packWeight<Scalar>(_ weight: UnsafePointer<Scalar>) -> [Float] {
+    /// The convolution that gives the input gradient of a stride-1 convolution `[C → O]`: ∂L/∂x = g ⋆ W'
+    /// with W'[c, o, i, j] = W[o, c, kh−1−i, kw−1−j] and padding (k − 1)·d − p (a flat kernel from O
+    /// channels to C over the output planes; its weight packed with ``packWeight(_:flipped:)``). Nil
+    /// for other strides, for padding wider than the reach, or when the shape does not suit the kernel.
+    static func inputGradient<Scalar: TensorScalar>(scalar: Scalar.Type, channels: Int, outChannels: Int, geometry g: ConvolutionGeometry,
+                                                    level: Int32 = -1) -> DirectConvolution? {
+        let padding = Pair2D((g.kernelHeight - 1) * g.dilationY - g.padY, (g.kernelWidth - 1) * g.dilationX - g.padX)
+        guard g.strideY == 1, g.strideX == 1, outChannels > Self.maximumChannels, padding.y >= 0, padding.x >= 0 else { return nil }
+        let transposed = ConvolutionGeometry(height: g.outputHeight, width: g.outputWidth, kernel: Pair2D(g.kernelHeight, g.kernelWidth),
+                                             stride: 1, padding: padding, dilation: Pair2D(g.dilationY, g.dilationX))
+        guard let gradient = DirectConvolution(scalar: scalar, channels: outChannels, outChannels: channels, geometry: transposed, level: level),
+              gradient.kernel == .flat, transposed.outputHeight == g.height, transposed.outputWidth == g.width else { return nil }
+        return gradient
+    }
+
+    /// The weight `[O, C, kh, kw]` packed for ``forward(samples:x:packedWeight:bias:output:)``; `flipped`
+    /// (the flat kernel of ``inputGradient(channels:outChannels:geometry:level:)``): `weight` is the
+    /// forward convolution's `[C, O, kh, kw]`, flipped and transposed.
+    func packWeight<Scalar>(_ weight: UnsafePointer<Scalar>, flipped: Bool = false) -> [Float] {
         var shape = shape
-        let count = synapse_conv2d_packed_weight_size(&shape)
+        let count = kernel == .rows ? synapse_conv2d_packed_weight_size(&shape) : synapse_conv2d_flat_packed_weight_size(&shape, level)
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            synapse_conv2d_pack_weight_f32(&shape, Self.floats(weight), buffer.baseAddress!)
+            if kernel == .rows {
+                synapse_conv2d_pack_weight_f32(&shape, Self.floats(weight), buffer.baseAddress!)
+            } else {
+                synapse_conv2d_flat_pack_weight_f32(&shape, Self.floats(weight), flipped ? 1 : 0, buffer.baseAddress!, level)
+            }
             initialized = count
         }
     }
@@ -59,22 +91,33 @@ struct DirectConvolution {
         let b = bias.map { Self.floats($0) }
         packedWeight.withUnsafeBufferPointer { packed in
             for s in samples {
-                synapse_conv2d_direct_forward_f32(&shape, input + s * sampleSize, packed.baseAddress!, b, target + s * outputSize, scratch, level)
+                if kernel == .rows {
+                    synapse_conv2d_direct_forward_f32(&shape, input + s * sampleSize, packed.baseAddress!, b, target + s * outputSize, scratch, level)
+                } else {
+                    synapse_conv2d_flat_forward_f32(&shape, input + s * sampleSize, packed.baseAddress!, b, target + s * outputSize, scratch, level)
+                }
             }
         }
     }
 
     /// Adds Σₙ ∂L/∂W of the samples `samples` (in order) into `weightGradient` `[O, C, kh, kw]`, given
-    /// the output gradient `gradient` `[N, O, OH, OW]`.
+    /// the output gradient `gradient` `[N, O, OH, OW]`. The flat kernel takes a few samples per call
+    /// (their sums share registers: fewer lane additions), a number fixed by the shape.
     func addWeightGradient<Scalar>(samples: Range<Int>, x: UnsafePointer<Scalar>, gradient: UnsafePointer<Scalar>,
                                    into weightGradient: UnsafeMutablePointer<Scalar>) {
         var shape = shape
         let (sampleSize, outputSize) = (shape.channels * shape.height * shape.width, shape.out_channels * shape.out_h * shape.out_w)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+        let perCall = kernel == .rows ? 1 : synapse_conv2d_flat_samples_per_call(&shape, level)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount * Swift.min(perCall, Swift.max(1, samples.count)))
         defer { scratch.deallocate() }
         let (input, g, target) = (Self.floats(x), Self.floats(gradient), Self.mutableFloats(weightGradient))
-        for s in samples {
-            synapse_conv2d_direct_weight_gradient_f32(&shape, input + s * sampleSize, g + s * outputSize, target, scratch, level)
+        for s in stride(from: samples.lowerBound, to: samples.upperBound, by: perCall) {
+            if kernel == .rows {
+                synapse_conv2d_direct_weight_gradient_f32(&shape, input + s * sampleSize, g + s * outputSize, target, scratch, level)
+            } else {
+                let count = Swift.min(perCall, samples.upperBound - s)
+                synapse_conv2d_flat_weight_gradient_f32(&shape, input + s * sampleSize, g + s * outputSize, count, target, scratch, level)
+            }
         }
     }
 

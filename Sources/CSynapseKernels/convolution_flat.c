@@ -1,0 +1,174 @@
+// Direct 2-D convolution at stride 1 on flattened padded planes, for any number of channels (the
+// 3×3 layers of a ResNet), where im2col would write and pack C·kh·kw copies of the input to feed a
+// GEMM whose other side is only O = 16…64 kernels wide.
+//
+// A sample's planes are copied once into zero-padded planes of S = W + 2·px columns, one after the
+// other. Output position (p, q) is then flat position r = p·S + q, and tap (i, j) of every output
+// reads the input at r + i·dy·S + j·dx: one constant offset per tap, so a vector of 16 consecutive
+// flat positions is one contiguous load whatever the plane's width — a 7 × 7 plane fills vectors
+// as well as a 28 × 28 one. The S − OW columns past each row's end are computed and dropped
+// (forward), or carry a zero gradient (weight gradient). The loops are in convolution_flat_body.h,
+// compiled once per instruction set:
+//
+//   forward      y[o, r] = b[o] + Σ_{c,i,j} W[o, c, i, j] · xp[c, r + i·dy·S + j·dx]
+//   weight grad  ∂L/∂W[o, c, i, j] = Σ_r g[o, r] · xp[c, r + i·dy·S + j·dx]   (g = 0 past each row)
+//
+// The input gradient is a forward convolution too: ∂L/∂x = g ⋆ W', with W'[c, o, i, j] =
+// W[o, c, kh−1−i, kw−1−j] and padding (k − 1)·d − p (the "full" correlation); the caller builds that
+// shape and packs W' with `flipped` set.
+#include "synapse_kernels.h"
+#include "internal.h"
+#include <string.h>
+
+// Per CPU level 0, 1, 2: floats per vector, forward tile (output channels × vectors of flat
+// positions) and weight-gradient tile (output channels; taps of one kernel row, 3 at every level).
+static const long flat_lanes[3] = {4, 8, 16};
+static const long flat_forward_channels[3] = {4, 4, 8};
+static const long flat_weight_channels[3] = {2, 3, 4};
+#define FLAT_TAPS 3
+#define FLAT_MAX_WEIGHT_CHANNELS 8
+
+static int flat_level(int level) {
+    int cpu = synapse_cached_cpu_level();
+    return level < 0 || level > cpu ? cpu : level;
+}
+
+// S: the padded row; R: the flat output positions, whole vectors; the plane: every row a tap can
+// reach from R positions (the last tap of the last vector reads (kw − 1)·dx + LANES − 1 past PH·S).
+static long flat_row(const synapse_conv_shape *s) { return s->width + 2 * s->pad_x; }
+static long flat_positions(const synapse_conv_shape *s, long lanes) { return (s->out_h * flat_row(s) + lanes - 1) / lanes * lanes; }
+static long flat_plane(const synapse_conv_shape *s, long lanes) {
+    return (s->height + 2 * s->pad_y) * flat_row(s) + (s->kernel_w - 1) * s->dilation_x + lanes;
+}
+
+long synapse_conv2d_flat_scratch(const synapse_conv_shape *s, int level) {
+    level = flat_level(level);
+    const long lanes = flat_lanes[level];
+    return s->channels * flat_plane(s, lanes) + (s->out_channels + FLAT_MAX_WEIGHT_CHANNELS) * flat_positions(s, lanes);
+}
+
+long synapse_conv2d_flat_samples_per_call(const synapse_conv_shape *s, int level) {
+    // As many samples as keep a weight tile's gradient rows (OBW channels × R positions × samples)
+    // within 16 KB of L1, at most 8: their sums share the tile's registers, so the lanes are added
+    // once per call rather than once per sample.
+    level = flat_level(level);
+    const long rows = flat_weight_channels[level] * flat_positions(s, flat_lanes[level]);
+    const long samples = 4096 / rows;
+    return samples < 1 ? 1 : samples > 8 ? 8 : samples;
+}
+
+long synapse_conv2d_flat_packed_weight_size(const synapse_conv_shape *s, int level) {
+    const long ob = flat_forward_channels[flat_level(level)];
+    return (s->out_channels + ob - 1) / ob * ob * s->channels * s->kernel_h * s->kernel_w;
+}
+
+void synapse_conv2d_flat_pack_weight_f32(const synapse_conv_shape *s, const float *w, int flipped, float *packed, int level) {
+    // [O, C, kh, kw] → [O/ob][C][kh][kw][ob], zeros for the channels past O. Flipped: w is the
+    // weight of the forward convolution [C, O, kh, kw] (this shape's channels are its outputs), read
+    // as W'[o, c, i, j] = w[c, o, kh−1−i, kw−1−j].
+    const long ob = flat_forward_channels[flat_level(level)];
+    const long C = s->channels, O = s->out_channels, KH = s->kernel_h, KW = s->kernel_w, taps = KH * KW;
+    for (long b = 0; b * ob < O; b++)
+        for (long c = 0; c < C; c++)
+            for (long t = 0; t < taps; t++)
+                for (long o = 0; o < ob; o++) {
+                    const long channel = b * ob + o;
+                    float value = 0.0f;
+                    if (channel < O)
+                        value = flipped ? w[(c * O + channel) * taps + (taps - 1 - t)] : w[(channel * C + c) * taps + t];
+                    packed[((b * C + c) * taps + t) * ob + o] = value;
+                }
+}
+
+// One sample's planes into zero-padded flat planes.
+static void flat_pad_input(const synapse_conv_shape *s, const float *x, float *xp, long lanes) {
+    const long S = flat_row(s), plane = flat_plane(s, lanes);
+    memset(xp, 0, sizeof(float) * (size_t)(s->channels * plane));
+    for (long c = 0; c < s->channels; c++)
+        for (long r = 0; r < s->height; r++)
+            memcpy(xp + c * plane + (r + s->pad_y) * S + s->pad_x, x + (c * s->height + r) * s->width, sizeof(float) * (size_t)s->width);
+}
+
+#if defined(__x86_64__)
+#define SUFFIX avx512
+#define LANES 16
+#define OB 8
+#define NV 3
+#define OBW 4
+#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))), apply_to = function)
+#include "convolution_flat_body.h"
+#pragma clang attribute pop
+#undef SUFFIX
+#undef LANES
+#undef OB
+#undef NV
+#undef OBW
+
+#define SUFFIX avx2
+#define LANES 8
+#define OB 4
+#define NV 3
+#define OBW 3
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#include "convolution_flat_body.h"
+#pragma clang attribute pop
+#undef SUFFIX
+#undef LANES
+#undef OB
+#undef NV
+#undef OBW
+#endif
+
+#define SUFFIX portable
+#define LANES 4
+#define OB 4
+#define NV 2
+#define OBW 2
+#include "convolution_flat_body.h"
+#undef SUFFIX
+#undef LANES
+#undef OB
+#undef NV
+#undef OBW
+
+void synapse_conv2d_flat_forward_f32(const synapse_conv_shape *s, const float *x, const float *packed, const float *bias,
+                                     float *y, float *scratch, int level) {
+    level = flat_level(level);
+    const long lanes = flat_lanes[level], R = flat_positions(s, lanes), S = flat_row(s);
+    float *xp = scratch, *flat = scratch + s->channels * flat_plane(s, lanes);
+    flat_pad_input(s, x, xp, lanes);
+#if defined(__x86_64__)
+    if (level == 2) flat_forward_avx512(s, xp, packed, bias, flat);
+    else if (level == 1) flat_forward_avx2(s, xp, packed, bias, flat);
+    else
+#endif
+    flat_forward_portable(s, xp, packed, bias, flat);
+    // Drop the S − OW columns past each output row.
+    for (long o = 0; o < s->out_channels; o++)
+        for (long p = 0; p < s->out_h; p++)
+            memcpy(y + (o * s->out_h + p) * s->out_w, flat + o * R + p * S, sizeof(float) * (size_t)s->out_w);
+}
+
+void synapse_conv2d_flat_weight_gradient_f32(const synapse_conv_shape *s, const float *x, const float *g, long samples, float *dw,
+                                             float *scratch, int level) {
+    level = flat_level(level);
+    const long lanes = flat_lanes[level], R = flat_positions(s, lanes), S = flat_row(s);
+    const long xs = s->channels * flat_plane(s, lanes), gs = (s->out_channels + FLAT_MAX_WEIGHT_CHANNELS) * R;
+    float *xp = scratch, *gp = scratch + samples * xs;
+    for (long n = 0; n < samples; n++) {
+        flat_pad_input(s, x + n * s->channels * s->height * s->width, xp + n * xs, lanes);
+        // The output gradient laid out like the flat output: zero past each row, past R and in the
+        // channels past O that the last tile reads.
+        float *gn = gp + n * gs;
+        const float *source = g + n * s->out_channels * s->out_h * s->out_w;
+        memset(gn, 0, sizeof(float) * (size_t)gs);
+        for (long o = 0; o < s->out_channels; o++)
+            for (long p = 0; p < s->out_h; p++)
+                memcpy(gn + o * R + p * S, source + (o * s->out_h + p) * s->out_w, sizeof(float) * (size_t)s->out_w);
+    }
+#if defined(__x86_64__)
+    if (level == 2) { flat_weight_gradient_avx512(s, xp, gp, samples, xs, gs, dw); return; }
+    if (level == 1) { flat_weight_gradient_avx2(s, xp, gp, samples, xs, gs, dw); return; }
+#endif
+    flat_weight_gradient_portable(s, xp, gp, samples, xs, gs, dw);
+}
