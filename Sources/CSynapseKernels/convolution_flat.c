@@ -26,7 +26,6 @@ static const long flat_lanes[3] = {4, 8, 16};
 static const long flat_forward_channels[3] = {4, 4, 8};
 static const long flat_weight_channels[3] = {2, 3, 4};
 #define FLAT_TAPS 3
-#define FLAT_MAX_WEIGHT_CHANNELS 8
 
 static int flat_level(int level) {
     int cpu = synapse_cached_cpu_level();
@@ -44,7 +43,7 @@ static long flat_plane(const synapse_conv_shape *s, long lanes) {
 long synapse_conv2d_flat_scratch(const synapse_conv_shape *s, int level) {
     level = flat_level(level);
     const long lanes = flat_lanes[level];
-    return s->channels * flat_plane(s, lanes) + (s->out_channels + FLAT_MAX_WEIGHT_CHANNELS) * flat_positions(s, lanes);
+    return s->channels * flat_plane(s, lanes) + s->out_channels * flat_positions(s, lanes);
 }
 
 long synapse_conv2d_flat_samples_per_call(const synapse_conv_shape *s, int level) {
@@ -153,12 +152,11 @@ void synapse_conv2d_flat_weight_gradient_f32(const synapse_conv_shape *s, const 
                                              float *scratch, int level) {
     level = flat_level(level);
     const long lanes = flat_lanes[level], R = flat_positions(s, lanes), S = flat_row(s);
-    const long xs = s->channels * flat_plane(s, lanes), gs = (s->out_channels + FLAT_MAX_WEIGHT_CHANNELS) * R;
+    const long xs = s->channels * flat_plane(s, lanes), gs = s->out_channels * R;
     float *xp = scratch, *gp = scratch + samples * xs;
     for (long n = 0; n < samples; n++) {
         flat_pad_input(s, x + n * s->channels * s->height * s->width, xp + n * xs, lanes);
-        // The output gradient laid out like the flat output: zero past each row, past R and in the
-        // channels past O that the last tile reads.
+        // The output gradient laid out like the flat output: zero past each row and past R.
         float *gn = gp + n * gs;
         const float *source = g + n * s->out_channels * s->out_h * s->out_w;
         memset(gn, 0, sizeof(float) * (size_t)gs);
