@@ -128,6 +128,7 @@ typedef struct {
     long out_channels, kernel_h, kernel_w;
     long stride_y, pad_y, pad_x, dilation_y, dilation_x;
     long out_h, out_w;
+    long stride_x;  // 1 for the rows kernels (convolution.c); any for the flat ones
 } synapse_conv_shape;
 
 /// Whether the direct kernels are faster than im2col + GEMM on this CPU (it has vector FMA).
@@ -150,22 +151,22 @@ void synapse_conv2d_direct_forward_f32(const synapse_conv_shape *s, const float 
 void synapse_conv2d_direct_weight_gradient_f32(const synapse_conv_shape *s, const float *x, const float *g, float *dw,
                                                float *scratch, int level);
 
-/// Floats of scratch one call of the flat-plane kernels (convolution_flat.c: stride 1 on both axes,
-/// any number of channels) needs, at CPU level `level` (−1: this CPU's).
+/// Floats of scratch one call of the flat-plane kernels (convolution_flat.c: any stride, any number of
+/// channels) needs, at CPU level `level` (−1: this CPU's).
 long synapse_conv2d_flat_scratch(const synapse_conv_shape *s, int level);
 /// Floats of the flat kernels' packed weight at a CPU level (`[O/ob][C][kh][kw][ob]`).
 long synapse_conv2d_flat_packed_weight_size(const synapse_conv_shape *s, int level);
 /// Packs the weight `[O, C, kh, kw]` for ``synapse_conv2d_flat_forward_f32``; with `flipped`, `w` is
 /// `[C, O, kh, kw]` read as W'[o, c, i, j] = w[c, o, kh−1−i, kw−1−j] (the input gradient's kernel).
 void synapse_conv2d_flat_pack_weight_f32(const synapse_conv_shape *s, const float *w, int flipped, float *packed, int level);
-/// One sample's stride-1 convolution on flattened padded planes: y[o, p, q] = b[o] + Σ W[o, c, i, j]·x[c, p − py + i·dy, q − px + j·dx]
+/// One sample's convolution on flattened padded planes: y[o, p, q] = b[o] + Σ W[o, c, i, j]·x[c, p·sy − py + i·dy, q·sx − px + j·dx]
 /// (`bias` may be NULL). `y` is `[O, OH, OW]`.
 void synapse_conv2d_flat_forward_f32(const synapse_conv_shape *s, const float *x, const float *packed, const float *bias,
                                      float *y, float *scratch, int level);
 /// How many samples one call of ``synapse_conv2d_flat_weight_gradient_f32`` takes at most (scratch grows with them).
 long synapse_conv2d_flat_samples_per_call(const synapse_conv_shape *s, int level);
-/// Adds the weight gradient of `samples` consecutive samples, Σ_{n,p,q} g[n, o, p, q]·x[n, c, p − py + i·dy, q − px + j·dx],
-/// into `dw` `[O, C, kh, kw]` (stride 1); `scratch` holds `samples` × ``synapse_conv2d_flat_scratch`` floats.
+/// Adds the weight gradient of `samples` consecutive samples, Σ_{n,p,q} g[n, o, p, q]·x[n, c, p·sy − py + i·dy, q·sx − px + j·dx],
+/// into `dw` `[O, C, kh, kw]`; `scratch` holds `samples` × ``synapse_conv2d_flat_scratch`` floats.
 void synapse_conv2d_flat_weight_gradient_f32(const synapse_conv_shape *s, const float *x, const float *g, long samples, float *dw,
                                              float *scratch, int level);
 

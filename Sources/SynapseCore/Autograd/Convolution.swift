@@ -1,8 +1,8 @@
-// Convolution and pooling on NCHW tensors, forward and backward side by side. The convolution is
-// lowered to the GEMM core: each sample's windows become the columns of a matrix (im2col), so
-// out[n] = W · columns[n] with W seen as [outChannels, inChannels·kh·kw]. With few input channels
-// (Float, native kernels) the forward and the weight gradient run as direct loops instead
-// (Kernels/DirectConvolution.swift): the same sums without the kh·kw-fold copy of the input.
+// Convolution on NCHW tensors, forward and backward side by side. The convolution is lowered to
+// the GEMM core: each sample's windows become the columns of a matrix (im2col), so
+// out[n] = W · columns[n] with W seen as [outChannels, inChannels·kh·kw]. For Float under the native
+// kernels the forward and the weight gradient run as direct loops instead, and at stride 1 the input
+// gradient too (Kernels/DirectConvolution.swift): the same sums without the kh·kw-fold copy of the input.
 
 /// A pair of values for the two spatial axes (height, width).
 public struct Pair2D: Sendable, Hashable, Codable, ExpressibleByIntegerLiteral {
@@ -76,9 +76,9 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
                  "Conv2D: a \(kh)×\(kw) window (dilation \(dilation.y)×\(dilation.x)) does not fit a \(g.height)×\(g.width) input with padding \(padding.y)×\(padding.x)")
     let (n, k, p) = (x.shape[0], channels * kh * kw, g.outputHeight * g.outputWidth)
     let sampleSize = channels * g.height * g.width
-    // Few input channels, or stride 1: the direct kernels, y[n] = W ⋆ x[n] + b, one sample at a time
+    // Float under the native backend: the direct kernels, y[n] = W ⋆ x[n] + b, one sample at a time
     // (Kernels/DirectConvolution.swift); at stride 1 the input gradient is a direct convolution too.
-    // Otherwise the batch is cut into ranges of samples with at least 512 output positions in all. Each
+    // Otherwise (and for a strided input gradient) the batch is cut into ranges of samples with at least 512 output positions in all. Each
     // range is lowered into a [k, positions] scratch matrix that stays in cache (im2col), multiplied by the
     // kernels (one GEMM per range), and lowered again in the backward pass rather than kept: recomputing
     // it from the cached input is cheaper than storing and re-reading k copies of the input. The ranges

@@ -4,16 +4,18 @@ import CSynapseKernels
 /// - `convolution.c` ("rows"), for few input channels such as the first layer of a CNN: im2col would
 ///   copy each input value kh·kw times to feed a GEMM whose inner dimension is only C·kh·kw (25 for
 ///   LeNet's conv1). Any height stride; stride 1 along the width.
-/// - `convolution_flat.c` ("flat"), for stride-1 convolutions with more channels, such as a ResNet's
-///   3×3 layers: the padded planes are read as one flat row, so a vector of outputs is one load per
-///   tap at any plane width; the output side (16…64 kernels) is too narrow for im2col's copies to pay.
+/// - `convolution_flat.c` ("flat"), for convolutions with more channels (or a stride along the width),
+///   such as a ResNet's 3×3 layers and strided shortcuts: the padded planes (split into phase planes
+///   at stride > 1) are read as one flat row, so a vector of outputs is one load per tap at any plane
+///   width; the output side (16…64 kernels) is too narrow for im2col's copies to pay.
 ///   The input gradient of a stride-1 convolution is one of these too (``inputGradient(channels:outChannels:geometry:level:)``).
 /// Both read the (padded) input in place and keep a tile of outputs — or of weight-gradient sums — in
 /// vector registers. Used for `Float` under the native backend; other shapes stay with im2col + GEMM.
 struct DirectConvolution {
-    /// The most input channels the rows kernel takes; above, stride-1 convolutions take the flat
-    /// kernel and the others im2col, whose inner dimension is then deep enough for the GEMM.
+    /// The most input channels the rows kernel takes; above, the flat kernel takes the convolution.
     static let maximumChannels = 4
+    /// The largest stride the flat kernel takes (its sy·sx phase planes each carry a row of slack).
+    static let maximumFlatStride = 4
     /// Which loops run this convolution.
     enum Kernel { case rows, flat }
     let kernel: Kernel
@@ -29,17 +31,23 @@ struct DirectConvolution {
     /// The direct kernel for this convolution, or nil when its shape does not suit it (then: im2col + GEMM).
     /// `level` forces the instruction set (0 baseline, 1 AVX2, 2 AVX-512; tests) instead of this CPU's (−1).
     init?<Scalar: TensorScalar>(scalar: Scalar.Type, channels: Int, outChannels: Int, geometry g: ConvolutionGeometry, level: Int32 = -1) {
-        guard Scalar.self == Float.self, g.strideX == 1, channels >= 1 else { return nil }
-        if (1...Self.maximumChannels).contains(channels) {
+        guard Scalar.self == Float.self, channels >= 1 else { return nil }
+        if g.strideX == 1 && (1...Self.maximumChannels).contains(channels) {
             kernel = .rows
-        } else if g.strideY == 1 {
+        } else if g.strideY <= Self.maximumFlatStride && g.strideX <= Self.maximumFlatStride {
+            // The flat kernel's phase planes: sy·sx per channel, each ⌈(H + 2·py) / sy⌉ + 1 rows of
+            // ⌈(W + 2·px) / sx⌉ columns plus a vector and a kernel row of slack (sizes checked first).
+            let row = (g.width + 2 * g.padX + g.strideX - 1) / g.strideX, rows = (g.height + 2 * g.padY + g.strideY - 1) / g.strideY + 1
+            guard let planes = [channels, g.strideY, g.strideX, rows, row + g.kernelWidth * g.dilationX + 64].checkedProduct(limit: 1 << 40),
+                  let outputs = [outChannels, g.outputHeight, row + 64].checkedProduct(limit: 1 << 40), planes + outputs < 1 << 41 else { return nil }
             kernel = .flat
         } else {
             return nil
         }
         shape = synapse_conv_shape(channels: channels, height: g.height, width: g.width, out_channels: outChannels,
                                    kernel_h: g.kernelHeight, kernel_w: g.kernelWidth, stride_y: g.strideY, pad_y: g.padY, pad_x: g.padX,
-                                   dilation_y: g.dilationY, dilation_x: g.dilationX, out_h: g.outputHeight, out_w: g.outputWidth)
+                                   dilation_y: g.dilationY, dilation_x: g.dilationX, out_h: g.outputHeight, out_w: g.outputWidth,
+                                   stride_x: g.strideX)
         self.level = level
         scratchCount = kernel == .rows ? synapse_conv2d_direct_scratch(&shape, level) : synapse_conv2d_flat_scratch(&shape, level)
         // The padded planes hold every input row a window could reach; with a tall stride and wide
