@@ -33,3 +33,35 @@ void synapse_combine_f32(int op, const float *x, const float *y, float *z, long 
     case SYNAPSE_DIVIDE: for (long i = 0; i < n; i++) z[i] = x[i] / y[i]; break;
     }
 }
+
+// Max pooling over 2×2 windows at stride 2 of one plane (rows `width` floats apart): each output is
+// the max of (a b / c d) in that order, the first maximum winning (a NaN in a wins, one elsewhere
+// never does), and its row-major index within the plane goes to `winners`. Branch-free selects, so
+// the compiler vectorizes the loop and data-dependent winners cost no mispredictions.
+CLONES
+void synapse_max_pool_2x2_f32(const float *x, long width, long out_h, long out_w, float *y, int32_t *winners) {
+    for (long oy = 0; oy < out_h; oy++) {
+        const float *top = x + 2 * oy * width, *bottom = top + width;
+        float *out = y + oy * out_w;
+        int32_t *win = winners + oy * out_w;
+        const int32_t base = (int32_t)(2 * oy * width), below = (int32_t)width;
+        for (long ox = 0; ox < out_w; ox++) {
+            const float a = top[2 * ox], b = top[2 * ox + 1], c = bottom[2 * ox], d = bottom[2 * ox + 1];
+            const int32_t left = base + 2 * (int32_t)ox;
+            float best = a;
+            int32_t index = left;
+            const int bWins = b > best;
+            best = bWins ? b : best;
+            index = bWins ? left + 1 : index;
+            const int cWins = c > best;
+            best = cWins ? c : best;
+            index = cWins ? left + below : index;
+            const int dWins = d > best;
+            best = dWins ? d : best;
+            index = dWins ? left + below + 1 : index;
+            out[ox] = best;
+            win[ox] = index;
+        }
+    }
+}
+

@@ -1,6 +1,8 @@
 #ifndef SYNAPSE_KERNELS_H
 #define SYNAPSE_KERNELS_H
 
+#include <stdint.h>
+
 /// Register-tile micro-kernels for the GEMM that need instructions Swift cannot emit without
 /// target flags (fused multiply-add on AVX2 / AVX-512). Each function is compiled for its
 /// instruction set with a `target` attribute and is only called after the CPU is checked, so the
@@ -77,6 +79,9 @@ enum synapse_binary { SYNAPSE_ADD = 0, SYNAPSE_SUBTRACT = 1, SYNAPSE_MULTIPLY = 
 void synapse_combine_f32(int op, const float *x, const float *y, float *z, long n);
 /// The backward of ReLU in one pass: dx[i] = g[i] where x[i] > 0, else 0 (PyTorch's threshold_backward).
 void synapse_relu_backward_f32(const float *x, const float *g, float *dx, long n);
+/// Max pooling of one plane over 2×2 windows at stride 2: y[oy, ox] = max(a, b, c, d) of the window's
+/// rows (first maximum wins), its row-major index in the plane to `winners` (planes up to 2^31 values).
+void synapse_max_pool_2x2_f32(const float *x, long width, long out_h, long out_w, float *y, int32_t *winners);
 
 /// One Adam update without AMSGrad (the fast path of `Optimizers/Adam.swift`): decay = 1 − η·λ_decoupled (applied when
 /// `decoupled` is nonzero), l2 = λ, c1 = 1 − β₁, c2 = 1 − β₂, step = η / (1 − β₁ᵗ), root = √(1 − β₂ᵗ).

@@ -1,3 +1,5 @@
+import CSynapseKernels
+
 // Max and average pooling on NCHW tensors, forward and backward side by side.
 
 /// How a pooling window combines its values.
@@ -33,6 +35,12 @@ public func pool2d<Scalar>(_ x: Tensor<Scalar>, _ kind: PoolingKind, kernel: Pai
         Parallel.forEach(tasks: chunks) { chunk in
             for plane in (planes * chunk / chunks)..<(planes * (chunk + 1) / chunks) {
                 let input = xData + plane * area, output = oData + plane * oh * ow
+                if kind == .max && kernel == 2 && step == 2 && padding == 0 && Scalar.self == Float.self && GEMM.backend == .native {
+                    // The common 2×2 / stride 2 case in Float: the C loop (branch-free, vectorized), same winners.
+                    synapse_max_pool_2x2_f32(UnsafeRawPointer(input).assumingMemoryBound(to: Float.self), g.width, oh, ow,
+                                             UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self), winners! + plane * oh * ow)
+                    continue
+                }
                 if kind == .max && kernel == 2 && step == 2 && padding == 0 {
                     // The common 2×2 / stride 2 case, unrolled: max of (a b / c d), first maximum wins.
                     let planeWinners = winners! + plane * oh * ow

@@ -100,4 +100,22 @@ struct ConvolutionTests {
         #expect(gap(x).scalars == [7.5])
         #expect(checkGradients(at: [y]) { gap($0[0]) }.maxRelativeError < 1e-6)
     }
+
+    @Test("2×2 max pooling in Float (the C loop under the native kernels) picks the same winners as the Swift loop: ties, NaN, −∞, odd sizes")
+    func maxPoolFloat() {
+        var g = RandomGenerator(seed: 12)
+        // Small integers: many ties; a NaN and −∞ here and there. Odd height and width leave a row and a column out.
+        var values = (0..<(3 * 2 * 9 * 23)).map { _ in Double(Int(g.uniform(low: 0.0, high: 4.0))) }
+        for i in stride(from: 5, to: values.count, by: 37) { values[i] = .nan }
+        for i in stride(from: 11, to: values.count, by: 29) { values[i] = -.infinity }
+        let xd = Tensor<Double>(shape: [3, 2, 9, 23], scalars: values, requiresGrad: true)
+        let xf = Tensor<Float>(shape: [3, 2, 9, 23], scalars: values.map(Float.init), requiresGrad: true)
+        let (yd, yf) = (pool2d(xd, .max, kernel: 2), pool2d(xf, .max, kernel: 2))
+        #expect(yf.shape == [3, 2, 4, 11])
+        #expect(zip(yf.scalars, yd.scalars).allSatisfy { Double($0) == $1 || ($0.isNaN && $1.isNaN) })
+        let upstream = (0..<yd.scalars.count).map { Double($0 + 1) }
+        yd.backward(gradient: Tensor<Double>(shape: yd.shape, scalars: upstream))
+        yf.backward(gradient: Tensor<Float>(shape: yf.shape, scalars: upstream.map(Float.init)))
+        #expect(xf.grad!.scalars.map(Double.init) == xd.grad!.scalars, "each gradient goes to the same winner")
+    }
 }
