@@ -123,9 +123,11 @@ static void flat_pad_input(const synapse_conv_shape *s, const flat_layout *f, co
             if (sx == 1) {
                 memcpy(phases + s->pad_x, source, sizeof(float) * (size_t)s->width);
             } else {
+                // Column q + px goes to phase b = (q + px) mod sx, column v = ⌊(q + px) / sx⌋ there.
+                long b = s->pad_x % sx, v = s->pad_x / sx;
                 for (long q = 0; q < s->width; q++) {
-                    const long column = q + s->pad_x;
-                    phases[(column % sx) * f->plane + column / sx] = source[q];
+                    phases[b * f->plane + v] = source[q];
+                    if (++b == sx) { b = 0; v++; }
                 }
             }
         }

@@ -1,8 +1,8 @@
 // Convolution on NCHW tensors, forward and backward side by side. The convolution is lowered to
 // the GEMM core: each sample's windows become the columns of a matrix (im2col), so
 // out[n] = W · columns[n] with W seen as [outChannels, inChannels·kh·kw]. For Float under the native
-// kernels the forward and the weight gradient run as direct loops instead, and at stride 1 the input
-// gradient too (Kernels/DirectConvolution.swift): the same sums without the kh·kw-fold copy of the input.
+// kernels the forward, the weight gradient and (mostly) the input gradient run as direct loops instead
+// (Kernels/DirectConvolution.swift, DirectInputGradient.swift): the same sums without the kh·kw-fold copy of the input.
 
 /// A pair of values for the two spatial axes (height, width).
 public struct Pair2D: Sendable, Hashable, Codable, ExpressibleByIntegerLiteral {
@@ -77,15 +77,15 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
     let (n, k, p) = (x.shape[0], channels * kh * kw, g.outputHeight * g.outputWidth)
     let sampleSize = channels * g.height * g.width
     // Float under the native backend: the direct kernels, y[n] = W ⋆ x[n] + b, one sample at a time
-    // (Kernels/DirectConvolution.swift); at stride 1 the input gradient is a direct convolution too.
-    // Otherwise (and for a strided input gradient) the batch is cut into ranges of samples with at least 512 output positions in all. Each
+    // (Kernels/DirectConvolution.swift), and the input gradient as direct full correlations (Kernels/DirectInputGradient.swift).
+    // Otherwise the batch is cut into ranges of samples with at least 512 output positions in all. Each
     // range is lowered into a [k, positions] scratch matrix that stays in cache (im2col), multiplied by the
     // kernels (one GEMM per range), and lowered again in the backward pass rather than kept: recomputing
     // it from the cached input is cheaper than storing and re-reading k copies of the input. The ranges
     // depend on the shapes alone, so results are the same on any number of threads.
     let direct = DirectConvolution.isEnabled ? DirectConvolution(scalar: Scalar.self, channels: channels, outChannels: outChannels, geometry: g) : nil
     let transposed = direct != nil && x.requiresGrad
-        ? DirectConvolution.inputGradient(scalar: Scalar.self, channels: channels, outChannels: outChannels, geometry: g) : nil
+        ? DirectInputGradient(scalar: Scalar.self, channels: channels, outChannels: outChannels, geometry: g) : nil
     // The direct kernels need no scratch matrix: 8 ranges (or one per sample) share out the batch evenly.
     let ranges = direct != nil ? Swift.min(n, 8) : Swift.max(1, n / ((512 + p - 1) / p))
     @inline(__always) func samples(_ r: Int) -> Range<Int> { (n * r / ranges)..<(n * (r + 1) / ranges) }
@@ -135,12 +135,12 @@ public func conv2d<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
             let biasPartials = Tensor<Scalar>(uninitializedShape: [ranges, outChannels])
             let result = x.requiresGrad ? Tensor<Scalar>(zeros: x.shape) : nil
             let (wpData, bpData, rData) = (weightPartials.data, biasPartials.data, result?.data)
-            let flipped = transposed.map { $0.packWeight(wData, flipped: true) }
+            let flipped = transposed.map { $0.pack(wData) }
             Parallel.forEach(tasks: ranges) { r in
                 let range = samples(r), width = range.count * p
                 if let rData, let transposed, let flipped {
-                    // ∂L/∂x[n] = g[n] ⋆ W' (W flipped and transposed, "full" padding), sample by sample.
-                    transposed.forward(samples: range, x: gData, packedWeight: flipped, bias: nil, output: rData)
+                    // ∂L/∂x[n] = g[n] ⋆ W' (W flipped and transposed, "full" padding; per phase when strided), sample by sample.
+                    transposed.run(samples: range, gradient: gData, packed: flipped, into: rData)
                 }
                 let needsColumns = direct == nil || (rData != nil && transposed == nil)
                 let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: needsColumns ? (k + outChannels) * width : 0)

@@ -8,7 +8,7 @@ import CSynapseKernels
 ///   such as a ResNet's 3×3 layers and strided shortcuts: the padded planes (split into phase planes
 ///   at stride > 1) are read as one flat row, so a vector of outputs is one load per tap at any plane
 ///   width; the output side (16…64 kernels) is too narrow for im2col's copies to pay.
-///   The input gradient of a stride-1 convolution is one of these too (``inputGradient(channels:outChannels:geometry:level:)``).
+///   The input gradient is made of these too (``DirectInputGradient``).
 /// Both read the (padded) input in place and keep a tile of outputs — or of weight-gradient sums — in
 /// vector registers. Used for `Float` under the native backend; other shapes stay with im2col + GEMM.
 struct DirectConvolution {
@@ -57,24 +57,9 @@ struct DirectConvolution {
         guard !lowered.overflow, scratchCount <= Swift.max(1 << 16, lowered.partialValue) else { return nil }
     }
 
-    /// The convolution that gives the input gradient of a stride-1 convolution `[C → O]`: ∂L/∂x = g ⋆ W'
-    /// with W'[c, o, i, j] = W[o, c, kh−1−i, kw−1−j] and padding (k − 1)·d − p (a flat kernel from O
-    /// channels to C over the output planes; its weight packed with ``packWeight(_:flipped:)``). Nil
-    /// for other strides, for padding wider than the reach, or when the shape does not suit the kernel.
-    static func inputGradient<Scalar: TensorScalar>(scalar: Scalar.Type, channels: Int, outChannels: Int, geometry g: ConvolutionGeometry,
-                                                    level: Int32 = -1) -> DirectConvolution? {
-        let padding = Pair2D((g.kernelHeight - 1) * g.dilationY - g.padY, (g.kernelWidth - 1) * g.dilationX - g.padX)
-        guard g.strideY == 1, g.strideX == 1, outChannels > Self.maximumChannels, padding.y >= 0, padding.x >= 0 else { return nil }
-        let transposed = ConvolutionGeometry(height: g.outputHeight, width: g.outputWidth, kernel: Pair2D(g.kernelHeight, g.kernelWidth),
-                                             stride: 1, padding: padding, dilation: Pair2D(g.dilationY, g.dilationX))
-        guard let gradient = DirectConvolution(scalar: scalar, channels: outChannels, outChannels: channels, geometry: transposed, level: level),
-              gradient.kernel == .flat, transposed.outputHeight == g.height, transposed.outputWidth == g.width else { return nil }
-        return gradient
-    }
-
     /// The weight `[O, C, kh, kw]` packed for ``forward(samples:x:packedWeight:bias:output:)``; `flipped`
-    /// (the flat kernel of ``inputGradient(channels:outChannels:geometry:level:)``): `weight` is the
-    /// forward convolution's `[C, O, kh, kw]`, flipped and transposed.
+    /// (the flat kernels of ``DirectInputGradient``): `weight` is the forward convolution's
+    /// `[C, O, kh, kw]`, flipped and transposed.
     func packWeight<Scalar>(_ weight: UnsafePointer<Scalar>, flipped: Bool = false) -> [Float] {
         var shape = shape
         let count = kernel == .rows ? synapse_conv2d_packed_weight_size(&shape) : synapse_conv2d_flat_packed_weight_size(&shape, level)

@@ -90,17 +90,17 @@ struct DirectConvolutionTests {
             let yError = error(y, expected.y), dwError = error(dw, expected.dw)
             #expect(yError < 1e-6 * taps.squareRoot() + 1e-6, "shape \(index), level \(level): forward error \(yError)")
             #expect(dwError < 1e-6 * positions.squareRoot() + 1e-6, "shape \(index), level \(level): weight gradient error \(dwError)")
-            // At stride 1 the input gradient is the flat kernel's "full" convolution with W flipped and transposed.
-            guard s.sy == 1, s.sx == 1, let transposed = DirectConvolution.inputGradient(scalar: Float.self, channels: s.c, outChannels: s.o,
-                                                                               geometry: geometry, level: level) else {
-                #expect(s.sy != 1 || s.sx != 1 || s.o <= DirectConvolution.maximumChannels || s.pad.y > (s.k.y - 1) * s.dil.y || s.pad.x > (s.k.x - 1) * s.dil.x,
-                        "shape \(index): a stride-1 convolution with \(s.o) kernels should have a direct input gradient")
+            // The input gradient: the flat kernel's "full" correlation with W flipped and transposed (per phase when strided).
+            let expectsDirect = s.sy == 1 && s.sx == 1 ? s.pad.y <= (s.k.y - 1) * s.dil.y && s.pad.x <= (s.k.x - 1) * s.dil.x
+                                                : s.dil == 1 && s.pad.y < s.k.y && s.pad.x < s.k.x
+            guard let transposed = DirectInputGradient(scalar: Float.self, channels: s.c, outChannels: s.o, geometry: geometry, level: level) else {
+                #expect(!expectsDirect || s.o <= DirectConvolution.maximumChannels, "shape \(index): \(s.o) kernels should have a direct input gradient")
                 continue
             }
             var dx = [Float](repeating: .nan, count: x.count)
-            let flipped = w.withUnsafeBufferPointer { transposed.packWeight($0.baseAddress!, flipped: true) }
+            let flipped = w.withUnsafeBufferPointer { transposed.pack($0.baseAddress!) }
             g.withUnsafeBufferPointer { gp in
-                dx.withUnsafeMutableBufferPointer { transposed.forward(samples: 0..<n, x: gp.baseAddress!, packedWeight: flipped, bias: nil, output: $0.baseAddress!) }
+                dx.withUnsafeMutableBufferPointer { transposed.run(samples: 0..<n, gradient: gp.baseAddress!, packed: flipped, into: $0.baseAddress!) }
             }
             let dxError = error(dx, expected.dx), reach = Double(s.o * s.k.y * s.k.x)
             #expect(dxError < 1e-6 * reach.squareRoot() + 1e-6, "shape \(index), level \(level): input gradient error \(dxError)")
@@ -133,9 +133,8 @@ struct DirectConvolutionTests {
         let direct = DirectConvolution(scalar: Float.self, channels: channels, outChannels: outChannels, geometry: geometry)
         #expect(direct?.kernel == (channels <= DirectConvolution.maximumChannels && stride.x == 1 ? .rows : .flat),
                 "conv2d uses the direct kernel for this shape when DirectConvolution.isEnabled")
-        // Stride 1: the input gradient is a direct convolution too; strided, it stays with the GEMM and col2im.
-        #expect((DirectConvolution.inputGradient(scalar: Float.self, channels: channels, outChannels: outChannels, geometry: geometry) != nil)
-                == (stride == 1))
+        #expect(DirectInputGradient(scalar: Float.self, channels: channels, outChannels: outChannels, geometry: geometry) != nil
+                || outChannels <= DirectConvolution.maximumChannels, "the input gradient is a direct convolution too")
         func run(threads: Int) -> [[Float]] {
             Parallel.threadCountOverride = threads
             defer { Parallel.threadCountOverride = nil }
