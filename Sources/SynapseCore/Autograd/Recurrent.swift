@@ -10,29 +10,34 @@ import CSynapseKernels
 //             dW_ih = dAᵀ·x,  dx = dA·W_ih,  dW_hh = dAᵀ·h_{t−1},  db = Σ dA   (one GEMM each)
 //
 // Buffers are batch-first ([B, T, …]) so x, the output and every saved activation keep the caller's
-// layout; a time step is a strided block of rows. Each step is split over the cores by hidden unit:
-// a task computes the gate pre-activations of its units (the GEMM columns k·H + u of every gate k)
-// and then runs the gate loop for those units, so one synchronisation per step suffices. For Float
+// layout; a time step is a strided block of rows. The steps are split over the cores one of two ways
+// (``RecurrentProduct/forEachStep(_:_:)``): with enough sequences, by sequence — each core runs the
+// whole recurrence for its own rows of the batch, with no synchronisation between steps at all — and
+// otherwise by hidden unit within each step (a task computes the gate pre-activations of its units,
+// the GEMM columns k·H + u of every gate k, then the gate loop for those units: one synchronisation
+// per step). Every element is computed the same way under both, whatever the thread count. For Float
 // with the FMA micro-kernels, the recurrent weight is packed once per call, not once per step.
 
-/// The per-step product of a recurrent layer, split by hidden unit:
-/// `C[i, k·H + u] = Σₚ A[i, p] · op(B)[p, k·H + u] + β·C[i, k·H + u]` for every row i, gate block k
-/// and unit u of a chunk. `op(B)[p, j]` is read at `b[p·bRow + j·bColumn]`.
+/// The per-step product of a recurrent layer, for a block of rows and hidden units:
+/// `C[i, k·H + u] = Σₚ A[i, p] · op(B)[p, k·H + u] + β·C[i, k·H + u]` for rows i, every gate block k
+/// and units u. `op(B)[p, j]` is read at `b[p·bRow + j·bColumn]`.
 ///
 /// For `Float` with the AVX-512 / AVX2 kernels, op(B) is packed once into the micro-kernel's column
 /// strips (the recurrent weight is the same at every step), and A — the previous step's h or dA — is
-/// packed chunk by chunk by the step that produced it (``packRows(from:lda:units:blocks:into:)``), into
-/// one of two buffers (step t reads one while it fills the other). Otherwise each block goes through
-/// `Scalar.gemm`, reading A in place. Chunks are whole strips (or 64 units) and more numerous than
-/// the cores, so a core taken away by another process only delays its chunks; every output element
-/// is computed the same way whatever the thread count.
+/// packed by the task that produced it (``packRows(from:lda:rows:units:blocks:into:)``), into one of
+/// two buffers (step t reads one while it fills the other). Otherwise each block goes through
+/// `Scalar.gemm`, reading A in place. Each output element is one dot product over p in order, so it
+/// comes out the same whichever block of rows and units computes it.
 final class RecurrentProduct<T: TensorScalar> {
     let b: UnsafePointer<T>, bRow: Int, bColumn: Int
     /// The inner dimension, the width of one gate block (H), the number of blocks, and the rows of A.
     let depth: Int, width: Int, blocks: Int, rows: Int
     let kernel: GEMM.MicroKernel
-    /// The hidden units of each chunk (one parallel task each; a partition of 0..<width).
+    /// The hidden units of each chunk (one parallel task each per step when split by unit; a partition of 0..<width).
     let chunks: [Range<Int>]
+    /// The rows of each core when the recurrence is split by sequence (whole micro-kernel strips), or
+    /// nil to split every step by unit: a split by sequence needs a strip of rows for every thread.
+    let rowGroups: [Range<Int>]?
     private let packedB: UnsafeMutablePointer<Float>?
     /// Two packed copies of A (`[rows rounded up to 6, depth]` in 6-row strips), zero-padded.
     private let packedA: [UnsafeMutablePointer<Float>]
@@ -67,6 +72,31 @@ final class RecurrentProduct<T: TensorScalar> {
             packedA = []
             chunks = stride(from: 0, to: width, by: 64).map { $0..<Swift.min(width, $0 + 64) }
         }
+        let (threads, rowStrips) = (Parallel.threadCount, (rows + GEMM.mr - 1) / GEMM.mr)
+        if threads > 1 && rowStrips >= threads {
+            // Strips dealt out evenly, in order: group g holds strips [g·n/threads, (g+1)·n/threads).
+            rowGroups = (0..<threads).map { g in
+                (g * rowStrips / threads * GEMM.mr)..<Swift.min(rows, (g + 1) * rowStrips / threads * GEMM.mr)
+            }
+        } else {
+            rowGroups = nil
+        }
+    }
+
+    /// Runs `body(step, rows, units)` for steps `0..<steps` in order, over blocks that cover every
+    /// row and unit of each step: split by sequence (one task per row group runs every step), or
+    /// by unit (one parallel pass per step over ``chunks``, every row).
+    @inline(__always)
+    func forEachStep(_ steps: Int, _ body: (Int, Range<Int>, Range<Int>) -> Void) {
+        if let rowGroups {
+            Parallel.forEach(tasks: rowGroups.count) { group in
+                for step in 0..<steps { body(step, rowGroups[group], 0..<width) }
+            }
+        } else {
+            for step in 0..<steps {
+                Parallel.forEach(tasks: chunks.count) { chunk in body(step, 0..<rows, chunks[chunk]) }
+            }
+        }
     }
 
     deinit {
@@ -74,34 +104,37 @@ final class RecurrentProduct<T: TensorScalar> {
         for a in packedA { a.deallocate() }
     }
 
-    /// Packs columns `k·H + u` (u in `units`, k < `blocks`) of A `[rows, blocks·H]` (row stride `lda`)
-    /// into packed buffer `buffer`, where the next ``multiply(chunk:buffer:a:lda:c:ldc:beta:)`` reads them.
+    /// Packs columns `k·H + u` (u in `units`, k < `blocks`) of the rows `rows` of A `[·, blocks·H]`
+    /// (row stride `lda`; `rows` starts on a strip) into packed buffer `buffer`, where the next
+    /// ``multiply(rows:units:buffer:a:lda:c:ldc:beta:)`` reads them.
     @inline(__always)
-    func packRows(from a: UnsafePointer<T>, lda: Int, units: Range<Int>, blocks: Int, into buffer: Int) {
+    func packRows(from a: UnsafePointer<T>, lda: Int, rows: Range<Int>, units: Range<Int>, blocks: Int, into buffer: Int) {
         guard packs else { return }
         let (fa, target, mr) = (UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), packedA[buffer], GEMM.mr)
         for k in 0..<blocks {
             let column = k * width + units.lowerBound
-            var i = 0
-            while i < rows {
+            var i = rows.lowerBound
+            while i < rows.upperBound {
                 // One strip of ≤ 6 rows: its layout is [p][6], so a column range packs in place.
-                synapse_pack_a_f32(fa + i * lda + column, lda, 1, Swift.min(mr, rows - i), units.count, target + i * depth + column * mr)
+                synapse_pack_a_f32(fa + i * lda + column, lda, 1, Swift.min(mr, rows.upperBound - i), units.count, target + i * depth + column * mr)
                 i += mr
             }
         }
     }
 
-    /// C (+)= A · op(B) for the units of `chunk` in every gate block: A is packed buffer `buffer`
-    /// (fast path) or `[rows, depth]` at `a` with row stride `lda`.
+    /// C (+)= A · op(B) for the rows `rows` (starting on a strip) and the units `units` (starting on
+    /// a column strip) of every gate block: A is packed buffer `buffer` (fast path) or `[·, depth]`
+    /// at `a` with row stride `lda`.
     @inline(__always)
-    func multiply(chunk: Int, buffer: Int, a: UnsafePointer<T>, lda: Int, c: UnsafeMutablePointer<T>, ldc: Int, beta: T) {
-        let u = chunks[chunk]
-        guard let packedB, rows > 0 else {
+    func multiply(rows: Range<Int>, units u: Range<Int>, buffer: Int, a: UnsafePointer<T>, lda: Int,
+                  c: UnsafeMutablePointer<T>, ldc: Int, beta: T) {
+        guard !rows.isEmpty else { return }
+        guard let packedB else {
             for k in 0..<blocks {
                 let transposeB = bColumn != 1
-                T.gemm(transposeA: false, transposeB: transposeB, m: rows, n: u.count, k: depth, alpha: 1, a: a, lda: lda,
-                       b: b + (k * width + u.lowerBound) * bColumn, ldb: transposeB ? bColumn : bRow,
-                       beta: beta, c: c + k * width + u.lowerBound, ldc: ldc)
+                T.gemm(transposeA: false, transposeB: transposeB, m: rows.count, n: u.count, k: depth, alpha: 1,
+                       a: a + rows.lowerBound * lda, lda: lda, b: b + (k * width + u.lowerBound) * bColumn, ldb: transposeB ? bColumn : bRow,
+                       beta: beta, c: c + rows.lowerBound * ldc + k * width + u.lowerBound, ldc: ldc)
             }
             return
         }
@@ -109,18 +142,22 @@ final class RecurrentProduct<T: TensorScalar> {
         let pa = packedA[buffer]
         let fc = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
         let fBeta = unsafeBitCast(beta, to: Float.self)
-        let s = u.lowerBound / nr, columns = u.count
         for k in 0..<blocks {
-            let strip = packedB + (k * strips + s) * nr * depth
-            var i = 0
-            while i < rows {
-                let tile = fc + i * ldc + k * width + u.lowerBound
-                if kernel == .avx512 {
-                    synapse_sgemm_6x32_avx512(depth, pa + i * depth, 1, mr, strip, nr, tile, ldc, Swift.min(mr, rows - i), columns, 1, fBeta)
-                } else {
-                    synapse_sgemm_6x16_avx2(depth, pa + i * depth, 1, mr, strip, nr, tile, ldc, Swift.min(mr, rows - i), columns, 1, fBeta)
+            var j = u.lowerBound
+            while j < u.upperBound {
+                // One column strip of B (in L1 while every row strip of the block uses it).
+                let (strip, columns) = (packedB + (k * strips + j / nr) * nr * depth, Swift.min(nr, u.upperBound - j))
+                var i = rows.lowerBound
+                while i < rows.upperBound {
+                    let tile = fc + i * ldc + k * width + j
+                    if kernel == .avx512 {
+                        synapse_sgemm_6x32_avx512(depth, pa + i * depth, 1, mr, strip, nr, tile, ldc, Swift.min(mr, rows.upperBound - i), columns, 1, fBeta)
+                    } else {
+                        synapse_sgemm_6x16_avx2(depth, pa + i * depth, 1, mr, strip, nr, tile, ldc, Swift.min(mr, rows.upperBound - i), columns, 1, fBeta)
+                    }
+                    i += mr
                 }
-                i += mr
+                j += nr
             }
         }
     }
@@ -253,22 +290,30 @@ private func gruCell<T: TensorScalar>(_ a: UnsafeMutablePointer<T>, _ s: UnsafeP
 @inline(__always)
 private func sigmoid<T: TensorScalar>(_ v: T) -> T { 1 / (1 + T.exponential(-v)) }
 
-/// Rows `B·T` of `[B, T, G]` set to `bias` (or the sum of two biases), before a GEMM accumulates onto them.
-@inline(__always)
-private func fillRows<T: TensorScalar>(_ out: UnsafeMutablePointer<T>, rows: Int, width: Int, _ first: Tensor<T>?, _ second: Tensor<T>?) {
-    guard first != nil || second != nil else { return }
-    let row = UnsafeMutablePointer<T>.allocate(capacity: width)
-    defer { row.deallocate() }
-    for j in 0..<width { row[j] = (first?.data[j] ?? 0) + (second?.data[j] ?? 0) }
-    for r in 0..<rows { (out + r * width).update(from: row, count: width) }
+/// The bias a recurrent layer adds to its input side: b_ih + b_hh, the one given, or nil for none.
+private func biasSum<T: TensorScalar>(_ first: Tensor<T>?, _ second: Tensor<T>?, width: Int) -> Tensor<T>? {
+    guard first != nil || second != nil else { return nil }
+    let sum = Tensor<T>(uninitializedShape: [width])
+    for j in 0..<width { sum.data[j] = (first?.data[j] ?? 0) + (second?.data[j] ?? 0) }
+    return sum
 }
 
-/// A given input projection into the pre-activations: `a = p` (no biases) or `a = p + a` (the biases
-/// already there; the order a product with β = 1 adds them in).
+/// One row of one step's input side, before the recurrent product accumulates onto it:
+/// `a = p + bias` on the columns `k·H + u` (k < `blocks`, u in `units`). `p` is the input product
+/// (x·W_ihᵀ, made for every step at once, possibly in `a` itself) or a given projection. Done inside
+/// the step's task, so it runs on every core and while the row is in cache.
 @inline(__always)
-private func addProjection<T: TensorScalar>(_ p: UnsafePointer<T>, into a: UnsafeMutablePointer<T>, count: Int, overwrite: Bool) {
-    if overwrite { a.update(from: p, count: count); return }
-    for i in 0..<count { a[i] = p[i] + a[i] }
+private func addInput<T: TensorScalar>(_ p: UnsafePointer<T>, bias: UnsafePointer<T>?, into a: UnsafeMutablePointer<T>,
+                                       width H: Int, blocks: Int, units: Range<Int>) {
+    for k in 0..<blocks {
+        let (source, target) = (p + k * H + units.lowerBound, a + k * H + units.lowerBound)
+        if let bias {
+            let b = bias + k * H + units.lowerBound
+            for u in 0..<units.count { target[u] = source[u] + b[u] }
+        } else if UnsafePointer(target) != source {
+            target.update(from: source, count: units.count)
+        }
+    }
 }
 
 /// Σ over rows of a `[rows, width]` buffer (a bias gradient), in row order.
@@ -364,30 +409,26 @@ private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?
         if let hidden { h0.update(from: hidden.data + b * H, count: H) } else { h0.update(repeating: 0, count: H) }
     }
     do {
-        // A = x·W_ihᵀ + b_ih + b_hh for all steps at once (or the given projection + b_ih + b_hh).
-        fillRows(gData, rows: rows, width: G, biasIH, biasHH)
+        // P = x·W_ihᵀ for all steps at once (or the given projection); each step adds b_ih + b_hh.
         if let weightIH {
             Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: G, k: I, alpha: 1, a: x.data, lda: I, b: weightIH.data, ldb: I,
-                        beta: biasIH == nil && biasHH == nil ? 0 : 1, c: gData, ldc: G)
-        } else {
-            addProjection(x.data, into: gData, count: rows * G, overwrite: biasIH == nil && biasHH == nil)
+                        beta: 0, c: gData, ldc: G)
         }
+        let (input, bias) = (UnsafePointer(weightIH == nil ? x.data : gData), biasSum(biasIH, biasHH, width: G))
         let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: 1, bColumn: H, depth: H, width: H, blocks: 4, rows: B)
         let c0 = initialCell.data
-        product.packRows(from: pData, lda: T * H, units: 0..<H, blocks: 1, into: 0)
-        for t in 0..<T {
-            Parallel.forEach(tasks: product.chunks.count) { chunk in
-                // A[:, t] += h_{t−1}·W_hhᵀ for this chunk's units of each gate
-                product.multiply(chunk: chunk, buffer: t % 2, a: pData + t * H, lda: T * H, c: gData + t * G, ldc: T * G, beta: 1)
-                let units = product.chunks[chunk]
-                for b in 0..<B {
-                    let row = b * T + t
-                    lstmCell(gData + row * G, H: H, cPrev: t == 0 ? c0 + b * H : cData + (row - 1) * H, c: cData + row * H,
-                             tanhC: tcData + row * H, h: out + row * H, units: units)
-                    if t + 1 < T { (pData + (row + 1) * H + units.lowerBound).update(from: out + row * H + units.lowerBound, count: units.count) }
-                }
-                if t + 1 < T { product.packRows(from: out + t * H, lda: T * H, units: units, blocks: 1, into: (t + 1) % 2) }
+        product.packRows(from: pData, lda: T * H, rows: 0..<B, units: 0..<H, blocks: 1, into: 0)
+        product.forEachStep(T) { t, sequences, units in
+            // A[:, t] = P[:, t] + b_ih + b_hh + h_{t−1}·W_hhᵀ for these sequences and units of each gate
+            for b in sequences { addInput(input + (b * T + t) * G, bias: bias?.data, into: gData + (b * T + t) * G, width: H, blocks: 4, units: units) }
+            product.multiply(rows: sequences, units: units, buffer: t % 2, a: pData + t * H, lda: T * H, c: gData + t * G, ldc: T * G, beta: 1)
+            for b in sequences {
+                let row = b * T + t
+                lstmCell(gData + row * G, H: H, cPrev: t == 0 ? c0 + b * H : cData + (row - 1) * H, c: cData + row * H,
+                         tanhC: tcData + row * H, h: out + row * H, units: units)
+                if t + 1 < T { (pData + (row + 1) * H + units.lowerBound).update(from: out + row * H + units.lowerBound, count: units.count) }
             }
+            if t + 1 < T { product.packRows(from: out + t * H, lda: T * H, rows: sequences, units: units, blocks: 1, into: (t + 1) % 2) }
         }
     }
     for b in 0..<B {
@@ -413,36 +454,36 @@ private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?
             // The product's width is H (dh), its depth 4H; a step packs its dA columns for the next.
             let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: H, bColumn: 1, depth: G, width: H, blocks: 1, rows: B)
             let c0 = initialCell.data
-            for t in stride(from: T - 1, through: 0, by: -1) {
-                Parallel.forEach(tasks: product.chunks.count) { chunk in
-                    // dh_t (recurrent part) = dA_{t+1}·W_hh for this task's units
-                    if t + 1 < T { product.multiply(chunk: chunk, buffer: (t + 1) % 2, a: dAData + (t + 1) * G, lda: T * G, c: dhData, ldc: H, beta: 0) }
-                    let units = product.chunks[chunk]
-                    for b in 0..<B {
-                        let row = b * T + t
-                        let (a, d) = (gData + row * G, dAData + row * G)
-                        let cPrev = t == 0 ? c0 + b * H : cData + (row - 1) * H
-                        let (tc, gOut, dhRow, dcRow) = (tcData + row * H, g + row * H, dhData + b * H, dcData + b * H)
-                        if Scalar.self == Float.self && GEMM.backend == .native {
-                            // (the loop below, in C on the widest vectors)
-                            synapse_lstm_cell_backward_f32(floatPointer(a), H, floatPointer(cPrev), floatPointer(tc),
-                                                           floatPointer(gOut), floatPointer(dhRow), floatPointer(dcRow),
-                                                           floatPointer(d), units.lowerBound, units.upperBound, -1)
-                            continue
-                        }
-                        for u in units {
-                            let (i, f, gg, o) = (a[u], a[H + u], a[2 * H + u], a[3 * H + u])
-                            let dhu = gOut[u] + dhRow[u], th = tc[u]
-                            let dcu = dcRow[u] + dhu * o * (1 - th * th)
-                            dcRow[u] = dcu * f
-                            d[u] = dcu * gg * i * (1 - i)
-                            d[H + u] = dcu * cPrev[u] * f * (1 - f)
-                            d[2 * H + u] = dcu * i * (1 - gg * gg)
-                            d[3 * H + u] = dhu * th * o * (1 - o)
-                        }
-                    }
-                    if t > 0 { product.packRows(from: dAData + t * G, lda: T * G, units: units, blocks: 4, into: t % 2) }
+            product.forEachStep(T) { step, sequences, units in
+                let t = T - 1 - step
+                // dh_t (recurrent part) = dA_{t+1}·W_hh for these sequences and units
+                if t + 1 < T {
+                    product.multiply(rows: sequences, units: units, buffer: (t + 1) % 2, a: dAData + (t + 1) * G, lda: T * G, c: dhData, ldc: H, beta: 0)
                 }
+                for b in sequences {
+                    let row = b * T + t
+                    let (a, d) = (gData + row * G, dAData + row * G)
+                    let cPrev = t == 0 ? c0 + b * H : cData + (row - 1) * H
+                    let (tc, gOut, dhRow, dcRow) = (tcData + row * H, g + row * H, dhData + b * H, dcData + b * H)
+                    if Scalar.self == Float.self && GEMM.backend == .native {
+                        // (the loop below, in C on the widest vectors)
+                        synapse_lstm_cell_backward_f32(floatPointer(a), H, floatPointer(cPrev), floatPointer(tc),
+                                                       floatPointer(gOut), floatPointer(dhRow), floatPointer(dcRow),
+                                                       floatPointer(d), units.lowerBound, units.upperBound, -1)
+                        continue
+                    }
+                    for u in units {
+                        let (i, f, gg, o) = (a[u], a[H + u], a[2 * H + u], a[3 * H + u])
+                        let dhu = gOut[u] + dhRow[u], th = tc[u]
+                        let dcu = dcRow[u] + dhu * o * (1 - th * th)
+                        dcRow[u] = dcu * f
+                        d[u] = dcu * gg * i * (1 - i)
+                        d[H + u] = dcu * cPrev[u] * f * (1 - f)
+                        d[2 * H + u] = dcu * i * (1 - gg * gg)
+                        d[3 * H + u] = dhu * th * o * (1 - o)
+                    }
+                }
+                if t > 0 { product.packRows(from: dAData + t * G, lda: T * G, rows: sequences, units: units, blocks: 4, into: t % 2) }
             }
             var dx: Tensor<Scalar>? = nil, dWih: Tensor<Scalar>? = nil, dWhh: Tensor<Scalar>? = nil
             if x.requiresGrad, let weightIH {
@@ -529,33 +570,29 @@ private func gruSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?,
         if let hidden { h0.update(from: hidden.data + b * H, count: H) } else { h0.update(repeating: 0, count: H) }
     }
     do {
-        // A = x·W_ihᵀ + b_ih for all steps at once (or the given projection + b_ih).
-        fillRows(gData, rows: rows, width: G, biasIH, nil)
+        // P = x·W_ihᵀ for all steps at once (or the given projection); each step adds b_ih.
         if let weightIH {
             Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: G, k: I, alpha: 1, a: x.data, lda: I, b: weightIH.data, ldb: I,
-                        beta: biasIH == nil ? 0 : 1, c: gData, ldc: G)
-        } else {
-            addProjection(x.data, into: gData, count: rows * G, overwrite: biasIH == nil)
+                        beta: 0, c: gData, ldc: G)
         }
+        let (input, bias) = (UnsafePointer(weightIH == nil ? x.data : gData), biasSum(biasIH, nil, width: G))
         let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: 1, bColumn: H, depth: H, width: H, blocks: 3, rows: B)
         let step = Tensor<Scalar>(uninitializedShape: [B, G])   // h_{t−1}·W_hhᵀ + b_hh of one step
         let sData = step.data
-        product.packRows(from: pData, lda: T * H, units: 0..<H, blocks: 1, into: 0)
-        for t in 0..<T {
-            Parallel.forEach(tasks: product.chunks.count) { chunk in
-                let units = product.chunks[chunk]
-                if let biasHH {
-                    for b in 0..<B { for k in 0..<3 { (sData + b * G + k * H + units.lowerBound).update(from: biasHH.data + k * H + units.lowerBound, count: units.count) } }
-                }
-                // S = h_{t−1}·W_hhᵀ + b_hh for this chunk's units of each gate
-                product.multiply(chunk: chunk, buffer: t % 2, a: pData + t * H, lda: T * H, c: sData, ldc: G, beta: biasHH == nil ? 0 : 1)
-                for b in 0..<B {
-                    let row = b * T + t
-                    gruCell(gData + row * G, sData + b * G, H: H, hPrev: pData + row * H, hn: hnData + row * H, h: out + row * H, units: units)
-                    if t + 1 < T { (pData + (row + 1) * H + units.lowerBound).update(from: out + row * H + units.lowerBound, count: units.count) }
-                }
-                if t + 1 < T { product.packRows(from: out + t * H, lda: T * H, units: units, blocks: 1, into: (t + 1) % 2) }
+        product.packRows(from: pData, lda: T * H, rows: 0..<B, units: 0..<H, blocks: 1, into: 0)
+        product.forEachStep(T) { t, sequences, units in
+            for b in sequences { addInput(input + (b * T + t) * G, bias: bias?.data, into: gData + (b * T + t) * G, width: H, blocks: 3, units: units) }
+            if let biasHH {
+                for b in sequences { for k in 0..<3 { (sData + b * G + k * H + units.lowerBound).update(from: biasHH.data + k * H + units.lowerBound, count: units.count) } }
             }
+            // S = h_{t−1}·W_hhᵀ + b_hh for these sequences and units of each gate
+            product.multiply(rows: sequences, units: units, buffer: t % 2, a: pData + t * H, lda: T * H, c: sData, ldc: G, beta: biasHH == nil ? 0 : 1)
+            for b in sequences {
+                let row = b * T + t
+                gruCell(gData + row * G, sData + b * G, H: H, hPrev: pData + row * H, hn: hnData + row * H, h: out + row * H, units: units)
+                if t + 1 < T { (pData + (row + 1) * H + units.lowerBound).update(from: out + row * H + units.lowerBound, count: units.count) }
+            }
+            if t + 1 < T { product.packRows(from: out + t * H, lda: T * H, rows: sequences, units: units, blocks: 1, into: (t + 1) % 2) }
         }
     }
     for b in 0..<B { (out + rows * H + b * H).update(from: out + (b * T + T - 1) * H, count: H) }   // h_T
@@ -576,27 +613,27 @@ private func gruSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?,
             dhDirect.data.update(from: g + rows * H, count: B * H)        // ∂L/∂h_T
             let (dXData, dSData, ddData, dRecData) = (dX.data, dS.data, dhDirect.data, dhRecurrent.data)
             let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: H, bColumn: 1, depth: G, width: H, blocks: 1, rows: B)
-            for t in stride(from: T - 1, through: 0, by: -1) {
-                Parallel.forEach(tasks: product.chunks.count) { chunk in
-                    if t + 1 < T { product.multiply(chunk: chunk, buffer: (t + 1) % 2, a: dSData + (t + 1) * G, lda: T * G, c: dRecData, ldc: H, beta: 0) }
-                    let units = product.chunks[chunk]
-                    for b in 0..<B {
-                        let row = b * T + t
-                        let (a, dx, ds) = (gData + row * G, dXData + row * G, dSData + row * G)
-                        let (hPrev, hn, gOut, dd, dRec) = (pData + row * H, hnData + row * H, g + row * H, ddData + b * H, dRecData + b * H)
-                        for u in units {
-                            let (r, z, n) = (a[u], a[H + u], a[2 * H + u])
-                            let dhu = gOut[u] + dd[u] + dRec[u]
-                            let dn = dhu * (1 - z) * (1 - n * n)
-                            let dz = dhu * (hPrev[u] - n) * z * (1 - z)
-                            let dar = dn * hn[u] * r * (1 - r)
-                            dd[u] = dhu * z
-                            (dx[u], dx[H + u], dx[2 * H + u]) = (dar, dz, dn)
-                            (ds[u], ds[H + u], ds[2 * H + u]) = (dar, dz, dn * r)
-                        }
-                    }
-                    if t > 0 { product.packRows(from: dSData + t * G, lda: T * G, units: units, blocks: 3, into: t % 2) }
+            product.forEachStep(T) { step, sequences, units in
+                let t = T - 1 - step
+                if t + 1 < T {
+                    product.multiply(rows: sequences, units: units, buffer: (t + 1) % 2, a: dSData + (t + 1) * G, lda: T * G, c: dRecData, ldc: H, beta: 0)
                 }
+                for b in sequences {
+                    let row = b * T + t
+                    let (a, dx, ds) = (gData + row * G, dXData + row * G, dSData + row * G)
+                    let (hPrev, hn, gOut, dd, dRec) = (pData + row * H, hnData + row * H, g + row * H, ddData + b * H, dRecData + b * H)
+                    for u in units {
+                        let (r, z, n) = (a[u], a[H + u], a[2 * H + u])
+                        let dhu = gOut[u] + dd[u] + dRec[u]
+                        let dn = dhu * (1 - z) * (1 - n * n)
+                        let dz = dhu * (hPrev[u] - n) * z * (1 - z)
+                        let dar = dn * hn[u] * r * (1 - r)
+                        dd[u] = dhu * z
+                        (dx[u], dx[H + u], dx[2 * H + u]) = (dar, dz, dn)
+                        (ds[u], ds[H + u], ds[2 * H + u]) = (dar, dz, dn * r)
+                    }
+                }
+                if t > 0 { product.packRows(from: dSData + t * G, lda: T * G, rows: sequences, units: units, blocks: 3, into: t % 2) }
             }
             var dx: Tensor<Scalar>? = nil, dWih: Tensor<Scalar>? = nil, dWhh: Tensor<Scalar>? = nil
             if x.requiresGrad, let weightIH {

@@ -197,10 +197,11 @@ struct RecurrentTests {
         #expect(maxDifference(gLast, gState) < 1e-12)
     }
 
-    @Test("the Float fast path (packed recurrent weight, units split over threads; H not a multiple of the strip width, B not of 6) matches Float64, bit-identical on 1 and 2 threads")
+    @Test("the Float fast path (packed recurrent weight; steps split by sequence or by unit; H not a multiple of the strip width, B not of 6) matches Float64, bit-identical on 1, 2 and 3 threads")
     func floatPath() {
-        for (kind, gates) in [("lstm", 4), ("gru", 3)] {
-            let (b, t, i, h) = (7, 5, 10, 45)
+        // B = 7: two row strips, so 2 threads split by sequence (6 + 1 rows) and 3 by unit; B = 13: three strips.
+        for (kind, gates, b) in [("lstm", 4, 7), ("gru", 3, 7), ("lstm", 4, 13), ("gru", 3, 13)] {
+            let (t, i, h) = (5, 10, 45)
             let parameters: [Tensor<Double>] = [random([gates * h, i], seed: 40, scale: 0.2), random([gates * h, h], seed: 41, scale: 0.2),
                                                  random([gates * h], seed: 42, scale: 0.2), random([gates * h], seed: 43, scale: 0.2)]
             let (x, h0, c0) = (random([b, t, i], seed: 44), random([1, b, h], seed: 45, scale: 0.5), random([1, b, h], seed: 46, scale: 0.5))
@@ -224,12 +225,15 @@ struct RecurrentTests {
             let one = run(Float.self)
             Parallel.threadCountOverride = 2
             let two = run(Float.self)
+            Parallel.threadCountOverride = 3
+            let three = run(Float.self)
             Parallel.threadCountOverride = nil
             for (k, (a, e)) in zip(two, reference).enumerated() {
                 let scale = e.doubleScalars.reduce(0) { max($0, abs($1)) }
                 #expect(maxDifference(a.converted(to: Double.self), e) <= 1e-5 * max(1, scale), "\(kind) result \(k)")
             }
-            #expect(zip(one, two).allSatisfy { $0.scalars == $1.scalars }, "\(kind): 1 and 2 threads differ")
+            #expect(zip(one, two).allSatisfy { $0.scalars == $1.scalars }, "\(kind) B=\(b): 1 and 2 threads differ")
+            #expect(zip(one, three).allSatisfy { $0.scalars == $1.scalars }, "\(kind) B=\(b): 1 and 3 threads differ")
         }
     }
 
