@@ -59,6 +59,42 @@ void synapse_sgemm_6x32_avx512(long depth, const float *a, long aRow, long aDept
     STORE_ROW(__m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps, 5, c50, c51)
 }
 
+/* Rows 6 and 7 of an 8-row tile (rows past `rows` repeat the last one, as in A_ROWS). */
+#define A_ROWS_8(a, aRow, rows)                                                                      \
+    A_ROWS(a, aRow, rows)                                                                            \
+    const float *a6 = a + ((rows) > 6 ? 6 : (rows) - 1) * (aRow), *a7 = a + ((rows) > 7 ? 7 : (rows) - 1) * (aRow);
+
+__attribute__((target("avx512f,fma")))
+void synapse_sgemm_8x32_avx512(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
+                               long rows, long columns, float alpha, float beta) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    A_ROWS_8(a, aRow, rows)
+    for (long p = 0, q = 0; p < depth; p++, q += aDepth) {
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        __m512 x;
+        x = _mm512_set1_ps(a0[q]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+        x = _mm512_set1_ps(a1[q]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+        x = _mm512_set1_ps(a2[q]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+        x = _mm512_set1_ps(a3[q]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+        x = _mm512_set1_ps(a4[q]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+        x = _mm512_set1_ps(a5[q]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
+        x = _mm512_set1_ps(a6[q]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
+        x = _mm512_set1_ps(a7[q]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+        b += ldb;
+    }
+    STORE_ROW(__m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps, 0, c00, c01)
+    STORE_ROW(__m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps, 1, c10, c11)
+    STORE_ROW(__m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps, 2, c20, c21)
+    STORE_ROW(__m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps, 3, c30, c31)
+    STORE_ROW(__m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps, 4, c40, c41)
+    STORE_ROW(__m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps, 5, c50, c51)
+    STORE_ROW(__m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps, 6, c60, c61)
+    STORE_ROW(__m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps, 7, c70, c71)
+}
+
 __attribute__((target("avx2,fma")))
 void synapse_sgemm_6x16_avx2(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
                              long rows, long columns, float alpha, float beta) {
@@ -88,6 +124,8 @@ void synapse_sgemm_6x16_avx2(long depth, const float *a, long aRow, long aDepth,
 #else
 
 void synapse_sgemm_6x32_avx512(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
+                               long rows, long columns, float alpha, float beta) {}
+void synapse_sgemm_8x32_avx512(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
                                long rows, long columns, float alpha, float beta) {}
 void synapse_sgemm_6x16_avx2(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
                              long rows, long columns, float alpha, float beta) {}

@@ -20,6 +20,11 @@ int synapse_cpu_level(void);
 void synapse_sgemm_6x32_avx512(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
                                long rows, long columns, float alpha, float beta);
 
+/// The same for 8 rows of op(A) (AVX-512, 16 zmm accumulators): the recurrent layers' tile, whose
+/// row blocks (a batch of 16 or 32 sequences split over the cores) are multiples of 8, not of 6.
+void synapse_sgemm_8x32_avx512(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
+                               long rows, long columns, float alpha, float beta);
+
 /// The same with B strips of 16 columns (AVX2 + FMA, 12 ymm accumulators).
 void synapse_sgemm_6x16_avx2(long depth, const float *a, long aRow, long aDepth, const float *b, long ldb, float *c, long ldc,
                              long rows, long columns, float alpha, float beta);

@@ -23,64 +23,76 @@ import CSynapseKernels
 /// and units u. `op(B)[p, j]` is read at `b[p·bRow + j·bColumn]`.
 ///
 /// For `Float` with the AVX-512 / AVX2 kernels, op(B) is packed once into the micro-kernel's column
-/// strips (the recurrent weight is the same at every step), and A — the previous step's h or dA — is
-/// packed by the task that produced it (``packRows(from:lda:rows:units:blocks:into:)``), into one of
-/// two buffers (step t reads one while it fills the other). Otherwise each block goes through
-/// `Scalar.gemm`, reading A in place. Each output element is one dot product over p in order, so it
-/// comes out the same whichever block of rows and units computes it.
+/// strips (the recurrent weight is the same at every step) and A — the previous step's h or dA — is
+/// read in place, a tile of 8 or 6 rows (AVX-512; 6 with AVX2) at a time, whichever pads the rows
+/// less: a batch of 32 sequences split over two cores is two full 8-row tiles per core, where 6-row
+/// tiles would compute 36 rows for 32.
+/// Otherwise each block goes through `Scalar.gemm`. Each output element is one dot product over p
+/// in order, so it comes out the same whichever block of rows and units computes it.
 final class RecurrentProduct<T: TensorScalar> {
+    /// The micro-kernel of the `Float` path: the backend's, or ``RecurrentKernel/forced`` (tests).
+    static var floatKernel: GEMM.MicroKernel { RecurrentKernel.forced ?? GEMM.floatKernel }
+
     let b: UnsafePointer<T>, bRow: Int, bColumn: Int
     /// The inner dimension, the width of one gate block (H), the number of blocks, and the rows of A.
     let depth: Int, width: Int, blocks: Int, rows: Int
     let kernel: GEMM.MicroKernel
+    /// Rows per micro-kernel tile (the row groups of a split by sequence are made of whole tiles).
+    let tileRows: Int
     /// The hidden units of each chunk (one parallel task each per step when split by unit; a partition of 0..<width).
     let chunks: [Range<Int>]
-    /// The rows of each core when the recurrence is split by sequence (whole micro-kernel strips), or
-    /// nil to split every step by unit: a split by sequence needs a strip of rows for every thread.
+    /// The rows of each core when the recurrence is split by sequence (whole tiles), or nil to split
+    /// every step by unit: a split by sequence needs a tile of rows for every thread.
     let rowGroups: [Range<Int>]?
     private let packedB: UnsafeMutablePointer<Float>?
-    /// Two packed copies of A (`[rows rounded up to 6, depth]` in 6-row strips), zero-padded.
-    private let packedA: [UnsafeMutablePointer<Float>]
     private let strips: Int
-
-    /// Whether A must be packed (with ``packRows(from:lda:units:blocks:into:)``) before ``multiply(chunk:buffer:a:lda:c:ldc:beta:)``.
-    var packs: Bool { packedB != nil }
 
     init(b: UnsafePointer<T>, bRow: Int, bColumn: Int, depth: Int, width: Int, blocks: Int, rows: Int) {
         (self.b, self.bRow, self.bColumn, self.depth, self.width, self.blocks, self.rows) = (b, bRow, bColumn, depth, width, blocks, rows)
-        kernel = T.self == Float.self ? GEMM.floatKernel : .swift
+        kernel = T.self == Float.self ? Self.floatKernel : .swift
+        // The tile height that computes the fewest padded rows per core: 8 (AVX-512, fewer loads per
+        // multiply-add) unless 6 fits the rows better (24 sequences on 2 cores: 12 each, 2 × 6).
+        let threads = Parallel.threadCount
+        func cost(_ height: Int) -> Int {
+            let tiles = (rows + height - 1) / height
+            return (threads > 1 && tiles >= threads ? (tiles + threads - 1) / threads : tiles) * height
+        }
+        tileRows = kernel == .avx512 && cost(8) <= cost(GEMM.mr) ? 8 : GEMM.mr
         if kernel != .swift {
             let nr = kernel.nr
             let strips = (width + nr - 1) / nr
             self.strips = strips
             let packed = UnsafeMutablePointer<Float>.allocate(capacity: blocks * strips * nr * depth)
             let fb = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
-            for k in 0..<blocks {
-                synapse_pack_b_f32(fb + k * width * bColumn, bRow, bColumn, depth, width, nr, packed + k * strips * nr * depth)
+            // A large weight (a megabyte at the benchmark's size) is packed one gate block per task.
+            let perTask = depth * width * blocks >= 1 << 16 ? 1 : blocks
+            let (bRow, bColumn) = (bRow, bColumn)
+            Parallel.forEach(tasks: (blocks + perTask - 1) / perTask) { task in
+                for k in (task * perTask)..<Swift.min(blocks, (task + 1) * perTask) {
+                    synapse_pack_b_f32(fb + k * width * bColumn, bRow, bColumn, depth, width, nr, packed + k * strips * nr * depth)
+                }
             }
             packedB = packed
             chunks = (0..<strips).map { ($0 * nr)..<Swift.min(width, ($0 + 1) * nr) }
-            let size = Swift.max(1, (rows + GEMM.mr - 1) / GEMM.mr * GEMM.mr * depth)
-            packedA = (0..<2).map { _ in
-                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: size)
-                buffer.initialize(repeating: 0, count: size)
-                return buffer
-            }
         } else {
             strips = 0
             packedB = nil
-            packedA = []
             chunks = stride(from: 0, to: width, by: 64).map { $0..<Swift.min(width, $0 + 64) }
         }
-        let (threads, rowStrips) = (Parallel.threadCount, (rows + GEMM.mr - 1) / GEMM.mr)
-        if threads > 1 && rowStrips >= threads {
-            // Strips dealt out evenly, in order: group g holds strips [g·n/threads, (g+1)·n/threads).
+        let tileRows = tileRows
+        let rowTiles = (rows + tileRows - 1) / tileRows
+        if threads > 1 && rowTiles >= threads {
+            // Tiles dealt out evenly, in order: group g holds tiles [g·n/threads, (g+1)·n/threads).
             rowGroups = (0..<threads).map { g in
-                (g * rowStrips / threads * GEMM.mr)..<Swift.min(rows, (g + 1) * rowStrips / threads * GEMM.mr)
+                (g * rowTiles / threads * tileRows)..<Swift.min(rows, (g + 1) * rowTiles / threads * tileRows)
             }
         } else {
             rowGroups = nil
         }
+    }
+
+    deinit {
+        packedB?.deallocate()
     }
 
     /// Runs `body(step, rows, units)` for steps `0..<steps` in order, over blocks that cover every
@@ -99,35 +111,10 @@ final class RecurrentProduct<T: TensorScalar> {
         }
     }
 
-    deinit {
-        packedB?.deallocate()
-        for a in packedA { a.deallocate() }
-    }
-
-    /// Packs columns `k·H + u` (u in `units`, k < `blocks`) of the rows `rows` of A `[·, blocks·H]`
-    /// (row stride `lda`; `rows` starts on a strip) into packed buffer `buffer`, where the next
-    /// ``multiply(rows:units:buffer:a:lda:c:ldc:beta:)`` reads them.
+    /// C (+)= A · op(B) for the rows `rows` and the units `units` (starting on a column strip) of
+    /// every gate block, A being `[·, depth]` at `a` with row stride `lda`.
     @inline(__always)
-    func packRows(from a: UnsafePointer<T>, lda: Int, rows: Range<Int>, units: Range<Int>, blocks: Int, into buffer: Int) {
-        guard packs else { return }
-        let (fa, target, mr) = (UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), packedA[buffer], GEMM.mr)
-        for k in 0..<blocks {
-            let column = k * width + units.lowerBound
-            var i = rows.lowerBound
-            while i < rows.upperBound {
-                // One strip of ≤ 6 rows: its layout is [p][6], so a column range packs in place.
-                synapse_pack_a_f32(fa + i * lda + column, lda, 1, Swift.min(mr, rows.upperBound - i), units.count, target + i * depth + column * mr)
-                i += mr
-            }
-        }
-    }
-
-    /// C (+)= A · op(B) for the rows `rows` (starting on a strip) and the units `units` (starting on
-    /// a column strip) of every gate block: A is packed buffer `buffer` (fast path) or `[·, depth]`
-    /// at `a` with row stride `lda`.
-    @inline(__always)
-    func multiply(rows: Range<Int>, units u: Range<Int>, buffer: Int, a: UnsafePointer<T>, lda: Int,
-                  c: UnsafeMutablePointer<T>, ldc: Int, beta: T) {
+    func multiply(rows: Range<Int>, units u: Range<Int>, a: UnsafePointer<T>, lda: Int, c: UnsafeMutablePointer<T>, ldc: Int, beta: T) {
         guard !rows.isEmpty else { return }
         guard let packedB else {
             for k in 0..<blocks {
@@ -138,22 +125,24 @@ final class RecurrentProduct<T: TensorScalar> {
             }
             return
         }
-        let nr = kernel.nr, mr = GEMM.mr
-        let pa = packedA[buffer]
+        let (nr, mr) = (kernel.nr, tileRows)
+        let fa = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
         let fc = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
         let fBeta = unsafeBitCast(beta, to: Float.self)
         for k in 0..<blocks {
             var j = u.lowerBound
             while j < u.upperBound {
-                // One column strip of B (in L1 while every row strip of the block uses it).
+                // One column strip of B (in L1 while every row tile of the block uses it).
                 let (strip, columns) = (packedB + (k * strips + j / nr) * nr * depth, Swift.min(nr, u.upperBound - j))
                 var i = rows.lowerBound
                 while i < rows.upperBound {
-                    let tile = fc + i * ldc + k * width + j
-                    if kernel == .avx512 {
-                        synapse_sgemm_6x32_avx512(depth, pa + i * depth, 1, mr, strip, nr, tile, ldc, Swift.min(mr, rows.upperBound - i), columns, 1, fBeta)
+                    let (tile, tileA, height) = (fc + i * ldc + k * width + j, fa + i * lda, Swift.min(mr, rows.upperBound - i))
+                    if kernel == .avx512 && mr == 8 {
+                        synapse_sgemm_8x32_avx512(depth, tileA, lda, 1, strip, nr, tile, ldc, height, columns, 1, fBeta)
+                    } else if kernel == .avx512 {
+                        synapse_sgemm_6x32_avx512(depth, tileA, lda, 1, strip, nr, tile, ldc, height, columns, 1, fBeta)
                     } else {
-                        synapse_sgemm_6x16_avx2(depth, pa + i * depth, 1, mr, strip, nr, tile, ldc, Swift.min(mr, rows.upperBound - i), columns, 1, fBeta)
+                        synapse_sgemm_6x16_avx2(depth, tileA, lda, 1, strip, nr, tile, ldc, height, columns, 1, fBeta)
                     }
                     i += mr
                 }
@@ -161,6 +150,12 @@ final class RecurrentProduct<T: TensorScalar> {
             }
         }
     }
+}
+
+/// A choice of the recurrent product's micro-kernel for the calls of one task (tests force the
+/// AVX2 tile on an AVX-512 machine; the CPU must support the kernel forced).
+enum RecurrentKernel {
+    @TaskLocal static var forced: GEMM.MicroKernel?
 }
 
 /// e^x for 16 Floats (Cephes' `expf`: x = n·ln2 + r, a degree-6 polynomial for e^r, 2ⁿ built in the
@@ -417,18 +412,16 @@ private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?
         let (input, bias) = (UnsafePointer(weightIH == nil ? x.data : gData), biasSum(biasIH, biasHH, width: G))
         let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: 1, bColumn: H, depth: H, width: H, blocks: 4, rows: B)
         let c0 = initialCell.data
-        product.packRows(from: pData, lda: T * H, rows: 0..<B, units: 0..<H, blocks: 1, into: 0)
         product.forEachStep(T) { t, sequences, units in
             // A[:, t] = P[:, t] + b_ih + b_hh + h_{t−1}·W_hhᵀ for these sequences and units of each gate
             for b in sequences { addInput(input + (b * T + t) * G, bias: bias?.data, into: gData + (b * T + t) * G, width: H, blocks: 4, units: units) }
-            product.multiply(rows: sequences, units: units, buffer: t % 2, a: pData + t * H, lda: T * H, c: gData + t * G, ldc: T * G, beta: 1)
+            product.multiply(rows: sequences, units: units, a: pData + t * H, lda: T * H, c: gData + t * G, ldc: T * G, beta: 1)
             for b in sequences {
                 let row = b * T + t
                 lstmCell(gData + row * G, H: H, cPrev: t == 0 ? c0 + b * H : cData + (row - 1) * H, c: cData + row * H,
                          tanhC: tcData + row * H, h: out + row * H, units: units)
                 if t + 1 < T { (pData + (row + 1) * H + units.lowerBound).update(from: out + row * H + units.lowerBound, count: units.count) }
             }
-            if t + 1 < T { product.packRows(from: out + t * H, lda: T * H, rows: sequences, units: units, blocks: 1, into: (t + 1) % 2) }
         }
     }
     for b in 0..<B {
@@ -451,14 +444,14 @@ private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?
             dh.data.update(from: g + rows * H, count: B * H)              // ∂L/∂h_T
             dc.data.update(from: g + rows * H + B * H, count: B * H)      // ∂L/∂c_T
             let (dAData, dhData, dcData) = (dA.data, dh.data, dc.data)
-            // The product's width is H (dh), its depth 4H; a step packs its dA columns for the next.
+            // The product's width is H (dh), its depth 4H.
             let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: H, bColumn: 1, depth: G, width: H, blocks: 1, rows: B)
             let c0 = initialCell.data
             product.forEachStep(T) { step, sequences, units in
                 let t = T - 1 - step
                 // dh_t (recurrent part) = dA_{t+1}·W_hh for these sequences and units
                 if t + 1 < T {
-                    product.multiply(rows: sequences, units: units, buffer: (t + 1) % 2, a: dAData + (t + 1) * G, lda: T * G, c: dhData, ldc: H, beta: 0)
+                    product.multiply(rows: sequences, units: units, a: dAData + (t + 1) * G, lda: T * G, c: dhData, ldc: H, beta: 0)
                 }
                 for b in sequences {
                     let row = b * T + t
@@ -483,7 +476,6 @@ private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?
                         d[3 * H + u] = dhu * th * o * (1 - o)
                     }
                 }
-                if t > 0 { product.packRows(from: dAData + t * G, lda: T * G, rows: sequences, units: units, blocks: 4, into: t % 2) }
             }
             var dx: Tensor<Scalar>? = nil, dWih: Tensor<Scalar>? = nil, dWhh: Tensor<Scalar>? = nil
             if x.requiresGrad, let weightIH {
@@ -579,20 +571,18 @@ private func gruSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?,
         let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: 1, bColumn: H, depth: H, width: H, blocks: 3, rows: B)
         let step = Tensor<Scalar>(uninitializedShape: [B, G])   // h_{t−1}·W_hhᵀ + b_hh of one step
         let sData = step.data
-        product.packRows(from: pData, lda: T * H, rows: 0..<B, units: 0..<H, blocks: 1, into: 0)
         product.forEachStep(T) { t, sequences, units in
             for b in sequences { addInput(input + (b * T + t) * G, bias: bias?.data, into: gData + (b * T + t) * G, width: H, blocks: 3, units: units) }
             if let biasHH {
                 for b in sequences { for k in 0..<3 { (sData + b * G + k * H + units.lowerBound).update(from: biasHH.data + k * H + units.lowerBound, count: units.count) } }
             }
             // S = h_{t−1}·W_hhᵀ + b_hh for these sequences and units of each gate
-            product.multiply(rows: sequences, units: units, buffer: t % 2, a: pData + t * H, lda: T * H, c: sData, ldc: G, beta: biasHH == nil ? 0 : 1)
+            product.multiply(rows: sequences, units: units, a: pData + t * H, lda: T * H, c: sData, ldc: G, beta: biasHH == nil ? 0 : 1)
             for b in sequences {
                 let row = b * T + t
                 gruCell(gData + row * G, sData + b * G, H: H, hPrev: pData + row * H, hn: hnData + row * H, h: out + row * H, units: units)
                 if t + 1 < T { (pData + (row + 1) * H + units.lowerBound).update(from: out + row * H + units.lowerBound, count: units.count) }
             }
-            if t + 1 < T { product.packRows(from: out + t * H, lda: T * H, rows: sequences, units: units, blocks: 1, into: (t + 1) % 2) }
         }
     }
     for b in 0..<B { (out + rows * H + b * H).update(from: out + (b * T + T - 1) * H, count: H) }   // h_T
@@ -616,7 +606,7 @@ private func gruSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?,
             product.forEachStep(T) { step, sequences, units in
                 let t = T - 1 - step
                 if t + 1 < T {
-                    product.multiply(rows: sequences, units: units, buffer: (t + 1) % 2, a: dSData + (t + 1) * G, lda: T * G, c: dRecData, ldc: H, beta: 0)
+                    product.multiply(rows: sequences, units: units, a: dSData + (t + 1) * G, lda: T * G, c: dRecData, ldc: H, beta: 0)
                 }
                 for b in sequences {
                     let row = b * T + t
@@ -633,7 +623,6 @@ private func gruSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?,
                         (ds[u], ds[H + u], ds[2 * H + u]) = (dar, dz, dn * r)
                     }
                 }
-                if t > 0 { product.packRows(from: dSData + t * G, lda: T * G, rows: sequences, units: units, blocks: 3, into: t % 2) }
             }
             var dx: Tensor<Scalar>? = nil, dWih: Tensor<Scalar>? = nil, dWhh: Tensor<Scalar>? = nil
             if x.requiresGrad, let weightIH {

@@ -199,8 +199,9 @@ struct RecurrentTests {
 
     @Test("the Float fast path (packed recurrent weight; steps split by sequence or by unit; H not a multiple of the strip width, B not of 6) matches Float64, bit-identical on 1, 2 and 3 threads")
     func floatPath() {
-        // B = 7: two row strips, so 2 threads split by sequence (6 + 1 rows) and 3 by unit; B = 13: three strips.
-        for (kind, gates, b) in [("lstm", 4, 7), ("gru", 3, 7), ("lstm", 4, 13), ("gru", 3, 13)] {
+        // B = 7: 2 threads split by sequence in 6-row tiles (6 + 1 rows), 3 by unit (8-row tile, AVX-512);
+        // B = 13: 2 threads by sequence in 8-row tiles (8 + 5), 3 in 6-row tiles (6 + 6 + 1); B = 32: 2 × 16.
+        for (kind, gates, b) in [("lstm", 4, 7), ("gru", 3, 7), ("lstm", 4, 13), ("gru", 3, 13), ("lstm", 4, 32)] {
             let (t, i, h) = (5, 10, 45)
             let parameters: [Tensor<Double>] = [random([gates * h, i], seed: 40, scale: 0.2), random([gates * h, h], seed: 41, scale: 0.2),
                                                  random([gates * h], seed: 42, scale: 0.2), random([gates * h], seed: 43, scale: 0.2)]
@@ -227,6 +228,8 @@ struct RecurrentTests {
             let two = run(Float.self)
             Parallel.threadCountOverride = 3
             let three = run(Float.self)
+            // The AVX2 tile (6 × 16) where the machine has AVX-512: the same sums, the same bits.
+            let avx2 = GEMM.nativeKernel == .avx512 ? RecurrentKernel.$forced.withValue(.avx2) { run(Float.self) } : three
             Parallel.threadCountOverride = nil
             for (k, (a, e)) in zip(two, reference).enumerated() {
                 let scale = e.doubleScalars.reduce(0) { max($0, abs($1)) }
@@ -234,6 +237,7 @@ struct RecurrentTests {
             }
             #expect(zip(one, two).allSatisfy { $0.scalars == $1.scalars }, "\(kind) B=\(b): 1 and 2 threads differ")
             #expect(zip(one, three).allSatisfy { $0.scalars == $1.scalars }, "\(kind) B=\(b): 1 and 3 threads differ")
+            #expect(zip(one, avx2).allSatisfy { $0.scalars == $1.scalars }, "\(kind) B=\(b): the AVX2 tile differs")
         }
     }
 
