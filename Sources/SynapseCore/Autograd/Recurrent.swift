@@ -311,14 +311,20 @@ private func addInput<T: TensorScalar>(_ p: UnsafePointer<T>, bias: UnsafePointe
     }
 }
 
-/// Σ over rows of a `[rows, width]` buffer (a bias gradient), in row order.
+/// Σ over rows of a `[rows, width]` buffer (a bias gradient), in row order; large buffers split by
+/// columns over the cores (each column's sum keeps its order on any thread count).
 @inline(__always)
 private func columnSums<T: TensorScalar>(_ g: UnsafePointer<T>, rows: Int, width: Int) -> Tensor<T> {
     let sums = Tensor<T>(zeros: [width])
     let s = sums.data
-    for r in 0..<rows {
-        let row = g + r * width
-        for j in 0..<width { s[j] += row[j] }
+    let block = 64
+    let tasks = rows * width >= 1 << 16 ? (width + block - 1) / block : 1
+    Parallel.forEach(tasks: tasks) { task in
+        let columns = tasks == 1 ? 0..<width : (task * block)..<Swift.min(width, (task + 1) * block)
+        for r in 0..<rows {
+            let row = g + r * width
+            for j in columns { s[j] += row[j] }
+        }
     }
     return sums
 }
