@@ -42,7 +42,9 @@ final class RecurrentProduct<T: TensorScalar> {
     /// The hidden units of each chunk (one parallel task each per step when split by unit; a partition of 0..<width).
     let chunks: [Range<Int>]
     /// The rows of each core when the recurrence is split by sequence (whole tiles), or nil to split
-    /// every step by unit: a split by sequence needs a tile of rows for every thread.
+    /// every step by unit: a split by sequence needs a tile of rows for every thread, and the FMA
+    /// micro-kernels (`Scalar.gemm` — OpenBLAS in particular — may sum a row differently when a
+    /// call holds other rows, so the other backends keep the same calls on any thread count).
     let rowGroups: [Range<Int>]?
     private let packedB: UnsafeMutablePointer<Float>?
     private let strips: Int
@@ -81,7 +83,7 @@ final class RecurrentProduct<T: TensorScalar> {
         }
         let tileRows = tileRows
         let rowTiles = (rows + tileRows - 1) / tileRows
-        if threads > 1 && rowTiles >= threads {
+        if kernel != .swift && threads > 1 && rowTiles >= threads {
             // Tiles dealt out evenly, in order: group g holds tiles [g·n/threads, (g+1)·n/threads).
             rowGroups = (0..<threads).map { g in
                 (g * rowTiles / threads * tileRows)..<Swift.min(rows, (g + 1) * rowTiles / threads * tileRows)
