@@ -11,7 +11,7 @@ import CSynapseKernels
 //
 // Buffers are batch-first ([B, T, …]) so x, the output and every saved activation keep the caller's
 // layout; a time step is a strided block of rows. The steps are split over the cores one of two ways
-// (``RecurrentProduct/forEachStep(_:_:)``): with enough sequences, by sequence — each core runs the
+// (``RecurrentProduct/forEachStep(_:_:)``): with enough sequences (and the FMA kernels), by sequence — each core runs the
 // whole recurrence for its own rows of the batch, with no synchronisation between steps at all — and
 // otherwise by hidden unit within each step (a task computes the gate pre-activations of its units,
 // the GEMM columns k·H + u of every gate k, then the gate loop for those units: one synchronisation
@@ -42,9 +42,9 @@ final class RecurrentProduct<T: TensorScalar> {
     /// The hidden units of each chunk (one parallel task each per step when split by unit; a partition of 0..<width).
     let chunks: [Range<Int>]
     /// The rows of each core when the recurrence is split by sequence (whole tiles), or nil to split
-    /// every step by unit: a split by sequence needs a tile of rows for every thread, and the FMA
-    /// micro-kernels (`Scalar.gemm` — OpenBLAS in particular — may sum a row differently when a
-    /// call holds other rows, so the other backends keep the same calls on any thread count).
+    /// every step by unit. A split by sequence needs a tile of rows for every thread and the FMA
+    /// micro-kernels: through `Scalar.gemm`, OpenBLAS may sum a row differently when a call holds
+    /// other rows, so the other backends make the same calls on any thread count.
     let rowGroups: [Range<Int>]?
     private let packedB: UnsafeMutablePointer<Float>?
     private let strips: Int
