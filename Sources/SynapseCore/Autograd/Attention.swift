@@ -124,8 +124,10 @@ public func multiheadSelfAttention<Scalar>(packed qkv: Tensor<Scalar>, heads: In
         // The same backward as scaledDotProductAttention, with dQ, dK, dV written into the three
         // column blocks of one [B, T, 3C] gradient.
         out.recordGradient("multiheadSelfAttention", inputs: [qkv]) { gradient, output in
-            let g = Tensor<Scalar>(zeros: qkv.shape)
+            let g = Tensor<Scalar>(uninitializedShape: qkv.shape)   // (every element written below)
             AttentionMemoryMeter.installed?.allocate(g.count * MemoryLayout<Scalar>.stride)
+            var problem = problem
+            problem.overwritesGradients = true
             func shifted(_ operand: AttentionOperand<Scalar>, to base: UnsafeMutablePointer<Scalar>) -> AttentionOperand<Scalar> {
                 var result = operand
                 result.base = base

@@ -28,6 +28,8 @@ struct AttentionProblem {
     var scale: Double
     /// [batch · keys], true where a key is padding (ignored), or nil.
     var keyPadding: [Bool]?
+    /// Backward: write the gradients over whatever dq, dk, dv hold (false: add into them).
+    var overwritesGradients = false
 
     /// Tk − Tq: how far the causal diagonal is shifted right (the number of cached keys).
     var causalOffset: Int { keys - queries }
@@ -127,6 +129,33 @@ enum AttentionKernels {
     @inline(__always)
     static func transposesKeys(_ problem: AttentionProblem) -> Bool { problem.queries >= 16 }
 
+    /// The register tile for the pair kernels in C on the current task (tests force `.avx2`, or
+    /// `.swift` for the generic loops); nil: the GEMM's tile for `Float`.
+    @TaskLocal static var forcedKernel: GEMM.MicroKernel?
+
+    /// The C pair kernels' tile (2: AVX-512, 1: AVX2), shape and workspace for this call, or nil
+    /// when the generic loops run it: other scalar types, key padding, a few queries (decoding),
+    /// no FMA tile, a depth that is not a multiple of the tile's width, or test tiles.
+    static func pairKernel<T>(_ problem: AttentionProblem, _ type: T.Type) -> (kernel: Int32, shape: synapse_attention_shape, workspace: Int)? {
+        guard T.self == Float.self, problem.keyPadding == nil, transposesKeys(problem), tileOverride == nil else { return nil }
+        let kernel: Int32
+        switch forcedKernel ?? GEMM.floatKernel {
+        case .avx512: kernel = 2
+        case .avx2: kernel = 1
+        case .swift: return nil
+        }
+        var shape = synapse_attention_shape(queries: problem.queries, keys: problem.keys, depth: problem.depth,
+                                            value_depth: problem.valueDepth, causal: problem.causal ? 1 : 0, scale: Float(problem.scale))
+        let size = synapse_attention_workspace_f32(&shape, kernel)
+        return size < 0 ? nil : (kernel, shape, size)
+    }
+
+    /// The operand's matrix of pair (b, h) as `Float` (`T == Float`, checked by the caller).
+    @inline(__always)
+    static func floats<T>(_ operand: AttentionOperand<T>, _ b: Int, _ h: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer(operand.matrix(b, h)).assumingMemoryBound(to: Float.self)
+    }
+
     /// `out = Xᵀ` for a `rows × columns` matrix X whose rows are `stride` apart (out: `columns × rows`,
     /// contiguous). Sixteen rows at a time, so the writes of a block stay in a few cache lines
     /// (`Float`: the C loop, which also prefetches the next block's rows).
@@ -220,6 +249,18 @@ enum AttentionKernels {
     @inline(__always)
     static func forward<T: TensorScalar>(_ problem: AttentionProblem, q: AttentionOperand<T>, k: AttentionOperand<T>,
                                          v: AttentionOperand<T>, o: AttentionOperand<T>, lse: UnsafeMutablePointer<T>) {
+        if let (kernel, shape, size) = pairKernel(problem, T.self) {
+            // Float on an FMA tile: the pair kernel in C (CSynapseKernels/attention.c), same algorithm.
+            let rowLSE = UnsafeMutableRawPointer(lse).assumingMemoryBound(to: Float.self)
+            forEachPair(problem, workspace: size, Float.self) { b, h, work in
+                var shape = shape
+                let done = synapse_attention_forward_f32(&shape, kernel, floats(q, b, h), q.rowStride, floats(k, b, h), k.rowStride,
+                                                         floats(v, b, h), v.rowStride, floats(o, b, h), o.rowStride,
+                                                         rowLSE + (b * problem.heads + h) * problem.queries, work)
+                precondition(done == 1, "attention pair kernel refused a shape it accepted")
+            }
+            return
+        }
         let (bq, bk) = tiles
         let (tq, tk, d, dv) = (problem.queries, problem.keys, problem.depth, problem.valueDepth)
         let scale = T(problem.scale)
@@ -287,7 +328,8 @@ enum AttentionKernels {
     }
 
     /// The backward pass: adds ∂L/∂Q, ∂L/∂K, ∂L/∂V into `dq`, `dk`, `dv` (each optional; they must
-    /// hold zeros or earlier gradients), given the output `o`, its gradient `dout` and `lse`.
+    /// hold zeros or earlier gradients, unless `problem.overwritesGradients`), given the output `o`,
+    /// its gradient `dout` and `lse`.
     @inline(__always)
     static func backward<T: TensorScalar>(_ problem: AttentionProblem, q: AttentionOperand<T>, k: AttentionOperand<T>,
                                           v: AttentionOperand<T>, o: AttentionOperand<T>, dout: AttentionOperand<T>,
@@ -298,6 +340,20 @@ enum AttentionKernels {
         let scale = T(problem.scale)
         let needScores = dq != nil || dk != nil
         guard needScores || dv != nil else { return }
+        if let (kernel, shape, size) = pairKernel(problem, T.self) {
+            let rowLSE = UnsafeRawPointer(lse).assumingMemoryBound(to: Float.self)
+            forEachPair(problem, workspace: size, Float.self) { b, h, work in
+                var shape = shape
+                let done = synapse_attention_backward_f32(&shape, kernel, floats(q, b, h), q.rowStride, floats(k, b, h), k.rowStride,
+                                                          floats(v, b, h), v.rowStride, floats(o, b, h), o.rowStride,
+                                                          floats(dout, b, h), dout.rowStride, rowLSE + (b * problem.heads + h) * problem.queries,
+                                                          dq.map { floats($0, b, h) }, dq?.rowStride ?? 0, dk.map { floats($0, b, h) }, dk?.rowStride ?? 0,
+                                                          dv.map { floats($0, b, h) }, dv?.rowStride ?? 0,
+                                                          problem.overwritesGradients ? 0 : 1, work)
+                precondition(done == 1, "attention pair kernel refused a shape it accepted")
+            }
+            return
+        }
         problem.keyPadding.withUnsafeBufferPointerIfAny { paddingBase in
             // Per task: P and dP tiles, δ for every query row of the pair, and Kᵀ, Vᵀ when they pay.
             let transposing = transposesKeys(problem)
@@ -311,6 +367,12 @@ enum AttentionKernels {
                 }
                 let rowLSE = lse + (b * problem.heads + h) * tq
                 let pad = paddingBase.map { UnsafePointer($0 + b * tk) }
+                if problem.overwritesGradients {
+                    for (operand, rows, width) in [(dq, tq, d), (dk, tk, d), (dv, tk, dvDepth)] {
+                        guard let operand else { continue }
+                        for r in 0..<rows { (operand.matrix(b, h) + r * operand.rowStride).update(repeating: 0, count: width) }
+                    }
+                }
                 // δᵢ = Σ_c dOᵢ꜀ Oᵢ꜀  (= rowsum(P ⊙ dP), the softmax backward's subtracted term)
                 for i in 0..<tq { delta[i] = dot(om + i * o.rowStride, gm + i * dout.rowStride, count: dvDepth) }
                 for j0 in stride(from: 0, to: tk, by: bk) {

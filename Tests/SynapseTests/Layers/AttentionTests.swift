@@ -101,6 +101,66 @@ struct AttentionTests {
         #expect(maxDifference(fused, naiveAttention(q, k, v, causal: true, padding: nil)) < 2e-5)
     }
 
+    @Test("Float32 pair kernels in C (6 × 32 and 6 × 16 tiles): outputs and gradients equal the Float64 op to 1e-5, with and without copied operands, causal offsets, both tiles; 1, 2 and 3 threads bit-identical")
+    func pairKernels() {
+        let native = GEMM.backend == .native && GEMM.nativeKernel != .swift
+        let tiles: [GEMM.MicroKernel] = !native ? [] : (GEMM.nativeKernel == .avx512 ? [.avx512, .avx2] : [.avx2])
+        #expect(!native || !tiles.isEmpty)
+        // (Tq, Tk, D, causal): short sequences copy their operands, (300, 300, 64) reads them in place;
+        // D = 16 runs on the 6 × 16 tile only (the generic loops under the 6 × 32 one).
+        for (tq, tk, d, causal) in [(128, 128, 32, true), (70, 200, 32, true), (37, 37, 64, false), (300, 300, 64, true),
+                                    (16, 16, 16, true), (20, 45, 32, false), (45, 20, 32, false), (45, 20, 32, true)] {
+            let (q, k, v) = (random([2, 3, tq, d], seed: 11), random([2, 3, tk, d], seed: 12), random([2, 3, tk, d], seed: 13))
+            let r = random([2, 3, tq, d], seed: 14)
+            func run<Scalar: TensorScalar>(_: Scalar.Type) -> [Tensor<Scalar>] {
+                let (qv, kv, vv) = (q.converted(to: Scalar.self), k.converted(to: Scalar.self), v.converted(to: Scalar.self))
+                for t in [qv, kv, vv] { t.requiresGrad = true }
+                let out = scaledDotProductAttention(query: qv, key: kv, value: vv, causal: causal)
+                (out * r.converted(to: Scalar.self)).sum().backward()
+                return [out, qv.grad!, kv.grad!, vv.grad!]
+            }
+            let reference = run(Double.self)
+            let problem = AttentionProblem(batch: 2, heads: 3, queries: tq, keys: tk, depth: d, valueDepth: d, causal: causal,
+                                           scale: 1 / Double(d).squareRoot(), keyPadding: nil)
+            for tile in tiles {
+                AttentionKernels.$forcedKernel.withValue(tile) {
+                    let label = "Tq \(tq) Tk \(tk) D \(d) causal \(causal) tile \(tile)"
+                    if d % tile.nr == 0 { #expect(AttentionKernels.pairKernel(problem, Float.self) != nil, "\(label): the C kernel does not run") }
+                    Parallel.threadCountOverride = 1
+                    let one = run(Float.self)
+                    Parallel.threadCountOverride = 2
+                    let two = run(Float.self)
+                    Parallel.threadCountOverride = 3
+                    let three = run(Float.self)
+                    Parallel.threadCountOverride = nil
+                    for (name, (a, e)) in zip(["O", "dQ", "dK", "dV"], zip(one, reference)) {
+                        let scale = e.doubleScalars.reduce(0) { max($0, abs($1)) }
+                        #expect(maxDifference(a.converted(to: Double.self), e) <= 1e-5 * max(1, scale), "\(label): \(name)")
+                    }
+                    #expect(zip(one, two).allSatisfy { $0.scalars == $1.scalars }, "\(label): 1 and 2 threads differ")
+                    #expect(zip(one, three).allSatisfy { $0.scalars == $1.scalars }, "\(label): 1 and 3 threads differ")
+                }
+            }
+        }
+        // Packed multi-head self-attention writes its gradient over an uninitialised buffer.
+        let x = random([2, 50, 192], seed: 15), r = random([2, 50, 64], seed: 16)
+        func packed<Scalar: TensorScalar>(_: Scalar.Type) -> [Tensor<Scalar>] {
+            let qkv = x.converted(to: Scalar.self)
+            qkv.requiresGrad = true
+            let out = multiheadSelfAttention(packed: qkv, heads: 2, causal: true)
+            (out * r.converted(to: Scalar.self)).sum().backward()
+            return [out, qkv.grad!]
+        }
+        let reference = packed(Double.self)
+        for tile in tiles {
+            let result = AttentionKernels.$forcedKernel.withValue(tile) { packed(Float.self) }
+            for (name, (a, e)) in zip(["O", "dQKV"], zip(result, reference)) {
+                let scale = e.doubleScalars.reduce(0) { max($0, abs($1)) }
+                #expect(maxDifference(a.converted(to: Double.self), e) <= 1e-5 * max(1, scale), "packed, tile \(tile): \(name)")
+            }
+        }
+    }
+
     @Test("gradient checks (Float64) of packed multi-head self-attention and of the MultiheadAttention layer")
     func layerGradients() {
         // The layer as the composition it is: in-projection, packed attention, out-projection.
