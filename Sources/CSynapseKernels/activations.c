@@ -56,18 +56,21 @@ static inline __attribute__((always_inline)) float normal_cdf_lane(float x, floa
 }
 
 // forward   y = x·Φ(x)
-// backward  dx = g·(Φ(x) + x·φ(x)),  φ(x) = e^{−x²/2}/√(2π)
+// backward  dx = g·(Φ(x) + x·φ(x)),  φ(x) = e^{−x²/2}/√(2π), the derivative made by the training
+//           forward below and multiplied by g in Autograd/Activations.swift
 #define GELU_FORWARD_BODY                                                      \
     for (long i = 0; i < n; i++) {                                             \
         float e;                                                               \
         y[i] = x[i] * normal_cdf_lane(x[i], &e);                               \
     }
 
-#define GELU_BACKWARD_BODY                                                     \
+// the training forward: y and dy/dx = Φ(x) + x·φ(x) in one pass
+#define GELU_FORWARD_DERIVATIVE_BODY                                           \
     for (long i = 0; i < n; i++) {                                             \
         float e;                                                               \
         float cdf = normal_cdf_lane(x[i], &e);                                 \
-        dx[i] = g[i] * (cdf + x[i] * (e * 0.39894228040143268f));              \
+        y[i] = x[i] * cdf;                                                     \
+        dydx[i] = cdf + x[i] * (e * 0.39894228040143268f);                     \
     }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,22 +129,22 @@ static inline __attribute__((always_inline)) float normal_cdf_lane(float x, floa
     }
 
 #define GELU_SIGNATURE_F (const float *x, float *y, long n)
-#define GELU_SIGNATURE_B (const float *x, const float *g, float *dx, long n)
+#define GELU_SIGNATURE_D (const float *x, float *y, float *dydx, long n)
 #define LN_SIGNATURE_F (const float *x, const float *w, const float *b, float *y, float *mean, float *rstd, long rows, long n, float eps)
 #define LN_SIGNATURE_B (const float *x, const float *w, const float *g, const float *mean, const float *rstd, float *dx, float *dw, float *db, long rows, long n)
 
 #if defined(__x86_64__)
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))) static void gelu_forward_avx512 GELU_SIGNATURE_F { GELU_FORWARD_BODY }
-__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))) static void gelu_backward_avx512 GELU_SIGNATURE_B { GELU_BACKWARD_BODY }
+__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))) static void gelu_derivative_avx512 GELU_SIGNATURE_D { GELU_FORWARD_DERIVATIVE_BODY }
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))) static void layer_norm_forward_avx512 LN_SIGNATURE_F { LAYER_NORM_FORWARD_BODY }
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))) static void layer_norm_backward_avx512 LN_SIGNATURE_B { LAYER_NORM_BACKWARD_BODY }
 __attribute__((target("avx2,fma"))) static void gelu_forward_avx2 GELU_SIGNATURE_F { GELU_FORWARD_BODY }
-__attribute__((target("avx2,fma"))) static void gelu_backward_avx2 GELU_SIGNATURE_B { GELU_BACKWARD_BODY }
+__attribute__((target("avx2,fma"))) static void gelu_derivative_avx2 GELU_SIGNATURE_D { GELU_FORWARD_DERIVATIVE_BODY }
 __attribute__((target("avx2,fma"))) static void layer_norm_forward_avx2 LN_SIGNATURE_F { LAYER_NORM_FORWARD_BODY }
 __attribute__((target("avx2,fma"))) static void layer_norm_backward_avx2 LN_SIGNATURE_B { LAYER_NORM_BACKWARD_BODY }
 #endif
 static void gelu_forward_portable GELU_SIGNATURE_F { GELU_FORWARD_BODY }
-static void gelu_backward_portable GELU_SIGNATURE_B { GELU_BACKWARD_BODY }
+static void gelu_derivative_portable GELU_SIGNATURE_D { GELU_FORWARD_DERIVATIVE_BODY }
 static void layer_norm_forward_portable LN_SIGNATURE_F { LAYER_NORM_FORWARD_BODY }
 static void layer_norm_backward_portable LN_SIGNATURE_B { LAYER_NORM_BACKWARD_BODY }
 
@@ -161,14 +164,14 @@ void synapse_gelu_forward_f32(const float *x, float *y, long n, int level) {
     gelu_forward_portable(x, y, n);
 }
 
-void synapse_gelu_backward_f32(const float *x, const float *g, float *dx, long n, int level) {
+void synapse_gelu_forward_derivative_f32(const float *x, float *y, float *dydx, long n, int level) {
 #if defined(__x86_64__)
     switch (effective_level(level)) {
-    case 2: gelu_backward_avx512(x, g, dx, n); return;
-    case 1: gelu_backward_avx2(x, g, dx, n); return;
+    case 2: gelu_derivative_avx512(x, y, dydx, n); return;
+    case 1: gelu_derivative_avx2(x, y, dydx, n); return;
     }
 #endif
-    gelu_backward_portable(x, g, dx, n);
+    gelu_derivative_portable(x, y, dydx, n);
 }
 
 void synapse_layer_norm_forward_f32(const float *x, const float *w, const float *b, float *y, float *mean, float *rstd,

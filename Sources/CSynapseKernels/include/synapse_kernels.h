@@ -107,11 +107,13 @@ enum synapse_math { SYNAPSE_MATH_EXP = 0, SYNAPSE_MATH_LOG = 1, SYNAPSE_MATH_TAN
 void synapse_math_f32(int op, const float *x, float *y, long n, int level);
 
 /// The exact GELU in single precision: y[i] = x[i]·Φ(x[i]) (Φ the standard normal CDF, within 1e-7
-/// of the true value), and its backward dx[i] = g[i]·(Φ(x[i]) + x[i]·φ(x[i])). `level` is the
+/// of the true value). `level` is the
 /// instruction set to use (2 AVX-512, 1 AVX2 + FMA, 0 baseline; lowered to what the CPU has), or
 /// −1 for the CPU's own — tests force each path.
 void synapse_gelu_forward_f32(const float *x, float *y, long n, int level);
-void synapse_gelu_backward_f32(const float *x, const float *g, float *dx, long n, int level);
+/// The forward for training: y = x·Φ(x) and dydx = Φ(x) + x·φ(x) (the backward is then g·dydx,
+/// without evaluating Φ a second time).
+void synapse_gelu_forward_derivative_f32(const float *x, float *y, float *dydx, long n, int level);
 
 /// Layer normalisation of `rows` rows of `n` floats: per row μ, r = 1/√(σ² + ε) (stored in `mean`,
 /// `rstd`) and y = (x − μ)·r·w + b (`w`, `b` may be NULL: 1 and 0). Sums in 16 fixed partial sums.

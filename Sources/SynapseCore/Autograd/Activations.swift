@@ -110,17 +110,17 @@ public func gelu<Scalar>(_ x: Tensor<Scalar>, approximation: GELUApproximation =
 private func geluFloat<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     let result = Tensor<Scalar>(uninitializedShape: x.shape)
     let (xf, yf) = (floatPointer(x.data), floatPointer(result.data))
-    // y = x·Φ(x)
-    ElementwiseChunks.run(count: x.count) { start, count in synapse_gelu_forward_f32(xf + start, yf + start, count, -1) }
-    if Tensor.recordsGradient(x) {
-        // d/dx xΦ(x) = Φ(x) + x·φ(x),  φ(x) = e^{−x²/2} / √(2π)
-        result.recordGradient("gelu", inputs: [x]) { g, _ in
-            let dx = Tensor<Scalar>(uninitializedShape: x.shape)
-            let (xf, gf, df) = (floatPointer(x.data), floatPointer(g.data), floatPointer(dx.data))
-            ElementwiseChunks.run(count: x.count) { start, count in synapse_gelu_backward_f32(xf + start, gf + start, df + start, count, -1) }
-            return [dx]
-        }
+    guard Tensor.recordsGradient(x) else {
+        // y = x·Φ(x)
+        ElementwiseChunks.run(count: x.count) { start, count in synapse_gelu_forward_f32(xf + start, yf + start, count, -1) }
+        return result
     }
+    // y = x·Φ(x), and its derivative d/dx xΦ(x) = Φ(x) + x·φ(x), φ(x) = e^{−x²/2} / √(2π), made in the
+    // same pass (Φ is most of the work) and kept for the backward: dx = g·dy/dx.
+    let derivative = Tensor<Scalar>(uninitializedShape: x.shape)
+    let df = floatPointer(derivative.data)
+    ElementwiseChunks.run(count: x.count) { start, count in synapse_gelu_forward_derivative_f32(xf + start, yf + start, df + start, count, -1) }
+    result.recordGradient("gelu", inputs: [x]) { g, _ in [Tensor.combining(.multiply, g, derivative)] }
     return result
 }
 
