@@ -203,6 +203,7 @@ void synapse_layer_norm_backward_f32(const float *x, const float *w, const float
 //   forward   i = σ(aᵢ), f = σ(a_f), g = tanh(a_g), o = σ(a_o);  c = f·c₋₁ + i·g;  h = o·tanh(c)
 //   backward  dc += dh·o·(1 − tanh²c);  dc₋₁ = dc·f;  dAᵢ = dc·g·i(1−i);  dA_f = dc·c₋₁·f(1−f);
 //             dA_g = dc·i·(1 − g²);  dA_o = dh·tanh(c)·o(1−o)      (dh = output gradient + recurrent)
+//             db += dA  (a per-sequence sum over steps; Σ over sequences is ∂L/∂b_ih = ∂L/∂b_hh)
 static inline __attribute__((always_inline)) float sigmoid_lane(float v) { return 1.0f / (1.0f + synapse_exp_lane(-v)); }
 
 static inline __attribute__((always_inline)) float tanh_lane(float v) {
@@ -236,11 +237,14 @@ static inline __attribute__((always_inline)) float tanh_lane(float v) {
         dA[H + u] = dcu * cPrev[u] * f * (1.0f - f);                           \
         dA[2 * H + u] = dcu * i * (1.0f - g * g);                              \
         dA[3 * H + u] = dhu * th * o * (1.0f - o);                             \
-    }
+    }                                                                          \
+    if (db)                                                                    \
+        for (long k = 0; k < 4; k++)                                           \
+            for (long u = u0; u < u1; u++) db[k * H + u] += dA[k * H + u];
 
 #define LSTM_SIGNATURE_F (float *restrict a, long H, const float *restrict cPrev, float *restrict c, float *restrict tanhC, float *restrict h, long u0, long u1)
 #define LSTM_SIGNATURE_B (const float *restrict a, long H, const float *restrict cPrev, const float *restrict tanhC, const float *restrict gOut, \
-                          const float *restrict dh, float *restrict dc, float *restrict dA, long u0, long u1)
+                          const float *restrict dh, float *restrict dc, float *restrict dA, float *restrict db, long u0, long u1)
 #if defined(__x86_64__)
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))) static void lstm_forward_avx512 LSTM_SIGNATURE_F { LSTM_FORWARD_BODY }
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))) static void lstm_backward_avx512 LSTM_SIGNATURE_B { LSTM_BACKWARD_BODY }
@@ -261,12 +265,12 @@ void synapse_lstm_cell_forward_f32(float *a, long H, const float *cPrev, float *
 }
 
 void synapse_lstm_cell_backward_f32(const float *a, long H, const float *cPrev, const float *tanhC, const float *gOut, const float *dh,
-                                    float *dc, float *dA, long u0, long u1, int level) {
+                                    float *dc, float *dA, float *db, long u0, long u1, int level) {
 #if defined(__x86_64__)
     switch (effective_level(level)) {
-    case 2: lstm_backward_avx512(a, H, cPrev, tanhC, gOut, dh, dc, dA, u0, u1); return;
-    case 1: lstm_backward_avx2(a, H, cPrev, tanhC, gOut, dh, dc, dA, u0, u1); return;
+    case 2: lstm_backward_avx512(a, H, cPrev, tanhC, gOut, dh, dc, dA, db, u0, u1); return;
+    case 1: lstm_backward_avx2(a, H, cPrev, tanhC, gOut, dh, dc, dA, db, u0, u1); return;
     }
 #endif
-    lstm_backward_portable(a, H, cPrev, tanhC, gOut, dh, dc, dA, u0, u1);
+    lstm_backward_portable(a, H, cPrev, tanhC, gOut, dh, dc, dA, db, u0, u1);
 }

@@ -129,9 +129,10 @@ void synapse_layer_norm_backward_f32(const float *x, const float *w, const float
 /// a (blocks i, f, g, o of H) become the activations; c = f·c₋₁ + i·g, tanhC = tanh(c), h = o·tanh(c).
 void synapse_lstm_cell_forward_f32(float *a, long H, const float *cPrev, float *c, float *tanhC, float *h, long u0, long u1, int level);
 /// Its backward: from the activations a, c₋₁, tanh(c), the output gradient gOut and the recurrent dh,
-/// updates the carried dc (to dc₋₁ = dc·f) and writes the gate gradients dA (blocks of H).
+/// updates the carried dc (to dc₋₁ = dc·f) and writes the gate gradients dA (blocks of H); when db
+/// is not NULL, also adds dA into it (the row's running sum over steps, for the bias gradient).
 void synapse_lstm_cell_backward_f32(const float *a, long H, const float *cPrev, const float *tanhC, const float *gOut, const float *dh,
-                                    float *dc, float *dA, long u0, long u1, int level);
+                                    float *dc, float *dA, float *db, long u0, long u1, int level);
 
 /// The shape of a 2-D convolution of one sample (NCHW, stride 1 along the width) for the direct
 /// kernels of convolution.c.

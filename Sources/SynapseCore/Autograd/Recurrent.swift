@@ -306,11 +306,29 @@ private func addInput<T: TensorScalar>(_ p: UnsafePointer<T>, bias: UnsafePointe
         let (source, target) = (p + k * H + units.lowerBound, a + k * H + units.lowerBound)
         if let bias {
             let b = bias + k * H + units.lowerBound
+            if T.self == Float.self && GEMM.backend == .native {
+                // (the same sums, vectorised in C: the Swift loop below stays scalar, as target may be source)
+                synapse_combine_f32(Int32(SYNAPSE_ADD.rawValue), floatPointer(UnsafeMutablePointer(mutating: source)),
+                                    floatPointer(UnsafeMutablePointer(mutating: b)), floatPointer(target), units.count)
+                continue
+            }
             for u in 0..<units.count { target[u] = source[u] + b[u] }
         } else if UnsafePointer(target) != source {
             target.update(from: source, count: units.count)
         }
     }
+}
+
+/// Σ over the rows of a small `[rows, width]` buffer, in row order (one thread).
+@inline(__always)
+private func rowsSum<T: TensorScalar>(_ g: UnsafePointer<T>, rows: Int, width: Int) -> Tensor<T> {
+    let sums = Tensor<T>(zeros: [width])
+    let s = sums.data
+    for r in 0..<rows {
+        let row = g + r * width
+        for j in 0..<width { s[j] += row[j] }
+    }
+    return sums
 }
 
 /// Σ over rows of a `[rows, width]` buffer (a bias gradient), in row order; large buffers split by
@@ -452,6 +470,10 @@ private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?
             dh.data.update(from: g + rows * H, count: B * H)              // ∂L/∂h_T
             dc.data.update(from: g + rows * H + B * H, count: B * H)      // ∂L/∂c_T
             let (dAData, dhData, dcData) = (dA.data, dh.data, dc.data)
+            // db_ih = db_hh = Σ dA over all rows: summed per sequence while each step's rows are in cache
+            // (each sequence's row always on one task: the same order on any thread count), then over sequences.
+            let needsBias = (biasIH?.requiresGrad ?? false) || (biasHH?.requiresGrad ?? false)
+            let biasRows = needsBias ? Tensor<Scalar>(zeros: [B, G]) : nil
             // The product's width is H (dh), its depth 4H.
             let product = RecurrentProduct(b: UnsafePointer(weightHH.data), bRow: H, bColumn: 1, depth: G, width: H, blocks: 1, rows: B)
             let c0 = initialCell.data
@@ -466,11 +488,12 @@ private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?
                     let (a, d) = (gData + row * G, dAData + row * G)
                     let cPrev = t == 0 ? c0 + b * H : cData + (row - 1) * H
                     let (tc, gOut, dhRow, dcRow) = (tcData + row * H, g + row * H, dhData + b * H, dcData + b * H)
+                    let biasRow = biasRows.map { $0.data + b * G }
                     if Scalar.self == Float.self && GEMM.backend == .native {
-                        // (the loop below, in C on the widest vectors)
+                        // (the loops below, in C on the widest vectors)
                         synapse_lstm_cell_backward_f32(floatPointer(a), H, floatPointer(cPrev), floatPointer(tc),
                                                        floatPointer(gOut), floatPointer(dhRow), floatPointer(dcRow),
-                                                       floatPointer(d), units.lowerBound, units.upperBound, -1)
+                                                       floatPointer(d), biasRow.map(floatPointer), units.lowerBound, units.upperBound, -1)
                         continue
                     }
                     for u in units {
@@ -482,6 +505,9 @@ private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?
                         d[H + u] = dcu * cPrev[u] * f * (1 - f)
                         d[2 * H + u] = dcu * i * (1 - gg * gg)
                         d[3 * H + u] = dhu * th * o * (1 - o)
+                    }
+                    if let biasRow {
+                        for k in 0..<4 { for u in units { biasRow[k * H + u] += d[k * H + u] } }
                     }
                 }
             }
@@ -503,8 +529,7 @@ private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?
                 Scalar.gemm(transposeA: true, transposeB: false, m: G, n: H, k: rows, alpha: 1, a: dAData, lda: G,
                             b: pData, ldb: H, beta: 0, c: dWhh!.data, ldc: H)
             }
-            let needsBias = (biasIH?.requiresGrad ?? false) || (biasHH?.requiresGrad ?? false)
-            let dBias = needsBias ? columnSums(dAData, rows: rows, width: G) : nil
+            let dBias = biasRows.map { rowsSum($0.data, rows: B, width: G) }
             var dh0: Tensor<Scalar>? = nil
             if hidden?.requiresGrad ?? false {
                 // dh_0 = dA_0·W_hh

@@ -100,10 +100,10 @@ struct FusedKernelTests {
         var a = draw(4 * H, 6), c = [Float](repeating: 0, count: H), tanhC = c, h = c
         a[3] = 60; a[4] = -60; a[H + 5] = 0.1; a[2 * H + 6] = 0.3; a[2 * H + 7] = -45   // σ, tanh at extremes and below 0.625
         let pre = a, cPrev = draw(H, 2), gOut = draw(H, 1), dh = draw(H, 1)
-        var dc = draw(H, 1), dA = [Float](repeating: 0, count: 4 * H)
-        let dcIn = dc
+        var dc = draw(H, 1), dA = [Float](repeating: 0, count: 4 * H), db = draw(4 * H, 1)
+        let dcIn = dc, dbIn = db
         synapse_lstm_cell_forward_f32(&a, H, cPrev, &c, &tanhC, &h, units.lowerBound, units.upperBound, level)
-        synapse_lstm_cell_backward_f32(a, H, cPrev, tanhC, gOut, dh, &dc, &dA, units.lowerBound, units.upperBound, level)
+        synapse_lstm_cell_backward_f32(a, H, cPrev, tanhC, gOut, dh, &dc, &dA, &db, units.lowerBound, units.upperBound, level)
         func sigmoid(_ v: Double) -> Double { 1 / (1 + exp(-v)) }
         func near(_ x: Float, _ e: Double, _ what: String) { #expect(abs(Double(x) - e) <= 1e-6 * Swift.max(1, abs(e)), "\(what): \(x) vs \(e) (level \(level))") }
         for u in units {
@@ -118,7 +118,8 @@ struct FusedKernelTests {
             near(dc[u], dcu * ff, "dc")
             near(dA[u], dcu * fg * fi * (1 - fi), "dA_i"); near(dA[H + u], dcu * Double(cPrev[u]) * ff * (1 - ff), "dA_f")
             near(dA[2 * H + u], dcu * fi * (1 - fg * fg), "dA_g"); near(dA[3 * H + u], dhu * fth * fo * (1 - fo), "dA_o")
+            for k in 0..<4 { #expect(db[k * H + u] == dbIn[k * H + u] + dA[k * H + u], "db gate \(k) unit \(u) (level \(level))") }
         }
-        #expect(c[0] == 0 && dA[0] == 0 && dc[0] == dcIn[0], "units outside the range are untouched")
+        #expect(c[0] == 0 && dA[0] == 0 && dc[0] == dcIn[0] && db[0] == dbIn[0], "units outside the range are untouched")
     }
 }
