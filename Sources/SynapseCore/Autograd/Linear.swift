@@ -16,7 +16,11 @@ public func linear<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
     let rows = inputs == 0 ? x.shape.dropLast().reduce(1, *) : x.count / inputs
     let out = Tensor<Scalar>(uninitializedShape: Array(x.shape.dropLast()) + [outputs])
     if let bias {
-        for r in 0..<rows { (out.data + r * outputs).update(from: bias.data, count: outputs) }
+        // The bias rows (the product's initial C), in chunks of rows over the cores when there are many.
+        let chunk = Swift.max(1, (1 << 16) / Swift.max(1, outputs))
+        Parallel.forEach(tasks: (rows + chunk - 1) / chunk) { c in
+            for r in (c * chunk)..<Swift.min(rows, (c + 1) * chunk) { (out.data + r * outputs).update(from: bias.data, count: outputs) }
+        }
     }
     // y = x·Wᵀ (+ b, already in y), x seen as [rows, in]
     Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, alpha: 1, a: x.data, lda: inputs,
