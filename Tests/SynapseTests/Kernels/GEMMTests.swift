@@ -156,9 +156,10 @@ struct GEMMTests {
         var g = RandomGenerator(seed: 29)
         // In-place B strips (m ≤ 18), a row-major A read in place / a transposed one packed, the depth split
         // into slices (k > 1024) and into parallel partial sums (small C, long k), edge rows and columns;
-        // operands small enough for the L1 cache read in place whatever their layout (attention's tiles).
+        // operands small enough for the L1 cache read in place whatever their layout (attention's tiles);
+        // a large C over a long k (both operands of each slice packed).
         for (m, n, k) in [(7, 64, 40), (17, 96, 300), (6, 32, 16), (37, 100, 1100), (50, 70, 2500), (130, 33, 520), (4096 / 16, 128, 384),
-                          (64, 64, 32), (70, 96, 80)] {
+                          (64, 64, 32), (70, 96, 80), (400, 330, 1030)] {
             let a = Tensor<Float>(randomNormal: ta ? [k, m] : [m, k], generator: &g)
             let b = Tensor<Float>(randomNormal: tb ? [n, k] : [k, n], generator: &g)
             let exact = matmul(a.converted(to: Double.self), b.converted(to: Double.self), transposeA: ta, transposeB: tb).scalars
