@@ -319,18 +319,6 @@ private func addInput<T: TensorScalar>(_ p: UnsafePointer<T>, bias: UnsafePointe
     }
 }
 
-/// Σ over the rows of a small `[rows, width]` buffer, in row order (one thread).
-@inline(__always)
-private func rowsSum<T: TensorScalar>(_ g: UnsafePointer<T>, rows: Int, width: Int) -> Tensor<T> {
-    let sums = Tensor<T>(zeros: [width])
-    let s = sums.data
-    for r in 0..<rows {
-        let row = g + r * width
-        for j in 0..<width { s[j] += row[j] }
-    }
-    return sums
-}
-
 /// Σ over rows of a `[rows, width]` buffer (a bias gradient), in row order; large buffers split by
 /// columns over the cores (each column's sum keeps its order on any thread count).
 @inline(__always)
@@ -529,7 +517,7 @@ private func lstmSequence<Scalar>(_ x: Tensor<Scalar>, weightIH: Tensor<Scalar>?
                 Scalar.gemm(transposeA: true, transposeB: false, m: G, n: H, k: rows, alpha: 1, a: dAData, lda: G,
                             b: pData, ldb: H, beta: 0, c: dWhh!.data, ldc: H)
             }
-            let dBias = biasRows.map { rowsSum($0.data, rows: B, width: G) }
+            let dBias = biasRows.map { columnSums($0.data, rows: B, width: G) }
             var dh0: Tensor<Scalar>? = nil
             if hidden?.requiresGrad ?? false {
                 // dh_0 = dA_0·W_hh
